@@ -1,0 +1,256 @@
+"""Load a contract set and compile its validators.
+
+A :class:`ContractSet` is read once per version and shared: its validators
+are compiled on first use and cached, so that no request pays for schema
+work. It knows nothing of HTTP frameworks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from mockserver.contracts import layout
+from mockserver.errors import UnknownOperation, UnknownSchema
+
+JSONObject = dict[str, Any]
+
+FORMAT_CHECKER = FormatChecker()
+"""Checks formats as leniently as the real server's pydantic models parse them."""
+
+
+@FORMAT_CHECKER.checks("uuid", raises=ValueError)
+def _is_uuid(instance: object) -> bool:
+    # Prefect accepts upper case, no dashes and a ``urn:uuid:`` prefix.
+    if isinstance(instance, str):
+        uuid.UUID(instance)
+    return True
+
+
+@FORMAT_CHECKER.checks("date-time", raises=ValueError)
+def _is_datetime(instance: object) -> bool:
+    # Pydantic takes ISO 8601 with or without an offset, ``Z`` included.
+    if isinstance(instance, str):
+        datetime.fromisoformat(instance)
+    return True
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of a contract set, as its contract describes it.
+
+    ``responses`` maps each status the real server answers with to the
+    schema of its body, or to ``None`` when that status has no body.
+    """
+
+    name: str
+    method: str
+    path: str
+    description: str
+    tags: tuple[str, ...]
+    uri: str
+    path_schema: JSONObject
+    query_schema: JSONObject
+    request_schema: JSONObject | None
+    request_required: bool
+    responses: Mapping[int, JSONObject | None]
+    response_descriptions: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def path_parameters(self) -> tuple[str, ...]:
+        """Names of the path parameters, in the order the path uses them."""
+        return tuple(re.findall(r"{([^}]+)}", self.path))
+
+    def part_ref(self, part: str) -> JSONObject:
+        """Return a schema that refers to one part of this contract.
+
+        :param part: ``path``, ``query``, ``request`` or ``response-STATUS``.
+        """
+        return {"$ref": f"{self.uri}#/$defs/{part}"}
+
+
+class ContractSet:
+    """Every contract of one Prefect version, with compiled validators.
+
+    :param version: the Prefect version, for example ``"3.9.1"``.
+    :param folder: the contract set's folder, ``contracts/prefect-VERSION``.
+    """
+
+    def __init__(self, version: str, folder: Path) -> None:
+        self.version = version
+        self.folder = folder
+        self.manifest: JSONObject = layout.read_json(folder / "manifest.json")
+        self.components: JSONObject = layout.read_json(folder / "components.json")
+
+        documents = [self.components]
+        self.operations: dict[str, Operation] = {}
+        for path in sorted((folder / "operations").glob("*.json")):
+            document = layout.read_json(path)
+            documents.append(document)
+            self.operations[document["title"]] = _operation(document)
+
+        self.documents: dict[str, JSONObject] = {doc["$id"]: doc for doc in documents}
+        self.registry: Registry[Any] = Registry().with_resources(
+            (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
+            for uri, doc in self.documents.items()
+        )
+        self._validators: dict[str, Validator] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"<ContractSet prefect-{self.version}: {len(self.operations)} operations>"
+        )
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self.operations.values())
+
+    @property
+    def uri(self) -> str:
+        """The base URI of every document in this set."""
+        return layout.set_uri(self.version)
+
+    def operation(self, name: str) -> Operation:
+        """Return the operation called ``name``.
+
+        :raises UnknownOperation: listing the closest names when there is none.
+        """
+        try:
+            return self.operations[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, self.operations, n=3, cutoff=0.5)
+            raise UnknownOperation(name, self.version, close) from None
+
+    def schema_names(self) -> list[str]:
+        """List every name :meth:`schema` accepts."""
+        names = list(self.components["$defs"])
+        for operation in self:
+            if operation.request_schema is not None:
+                names.append(f"{operation.name}.request")
+            names += [
+                f"{operation.name}.response.{status}"
+                for status, body in operation.responses.items()
+                if body is not None
+            ]
+        return names
+
+    def schema(self, name: str) -> JSONObject:
+        """Return a schema by name, as a reference resolvable in :attr:`registry`.
+
+        :param name: a component (``FlowRunResponse``), an operation's request
+            body (``create_flow_run_from_deployment.request``) or one of its
+            response bodies (``read_deployment.response.200``).
+        :raises UnknownSchema: when no schema has that name.
+        """
+        if name in self.components["$defs"]:
+            return {"$ref": f"{self.uri}components.json#/$defs/{name}"}
+
+        operation_name, _, part = name.partition(".")
+        operation = self.operations.get(operation_name)
+        part = part.replace("response.", "response-")
+        if operation is not None and part in _parts(operation):
+            return operation.part_ref(part)
+
+        close = difflib.get_close_matches(name, self.schema_names(), n=3, cutoff=0.6)
+        raise UnknownSchema(name, self.version, close)
+
+    def resolve(self, schema: JSONObject) -> JSONObject:
+        """Follow top-level ``$ref`` chains to the schema they name.
+
+        :param schema: a schema whose ``$ref``, if any, is absolute, as the
+            ones :meth:`schema` and :meth:`Operation.part_ref` return.
+        """
+        resolver = self.registry.resolver()
+        while isinstance(schema.get("$ref"), str):
+            resolved = resolver.lookup(schema["$ref"])
+            schema, resolver = resolved.contents, resolved.resolver
+        return schema
+
+    def validator_for(self, schema: JSONObject) -> Validator:
+        """Return a compiled, format-checking validator for ``schema``.
+
+        Validators are cached by the schema's JSON form, so asking again for the
+        same schema costs a dictionary lookup.
+        """
+        key = _cache_key(schema)
+        validator = self._validators.get(key)
+        if validator is None:
+            with self._lock:
+                validator = Draft202012Validator(
+                    schema, registry=self.registry, format_checker=FORMAT_CHECKER
+                )
+                self._validators[key] = validator
+        return validator
+
+
+def _operation(document: JSONObject) -> Operation:
+    definitions = document["$defs"]
+    responses = {
+        int(status): definitions.get(f"response-{status}")
+        for status in document["x-responses"]
+    }
+    return Operation(
+        name=document["title"],
+        method=document["x-method"],
+        path=document["x-path"],
+        description=document.get("description", ""),
+        tags=tuple(document.get("x-tags", ())),
+        uri=document["$id"],
+        path_schema=definitions["path"],
+        query_schema=definitions["query"],
+        request_schema=definitions.get("request"),
+        request_required=document.get("x-request-required", False),
+        responses=responses,
+        response_descriptions={int(k): v for k, v in document["x-responses"].items()},
+    )
+
+
+def _parts(operation: Operation) -> set[str]:
+    parts = {"path", "query"}
+    if operation.request_schema is not None:
+        parts.add("request")
+    parts |= {f"response-{s}" for s, body in operation.responses.items() if body}
+    return parts
+
+
+def _cache_key(schema: JSONObject) -> str:
+    reference = schema.get("$ref")
+    if len(schema) == 1 and isinstance(reference, str):
+        return reference
+    return json.dumps(schema, sort_keys=True)
+
+
+@functools.cache
+def _load(version: str, root: str | None) -> ContractSet:
+    folder = layout.version_dir(version, Path(root) if root else None)
+    return ContractSet(version, folder)
+
+
+def load_contract_set(
+    version: str = "3.9.1", *, root: Path | None = None
+) -> ContractSet:
+    """Return the contract set of a Prefect version, loaded once per process.
+
+    :param version: the Prefect version, for example ``"3.9.1"`` or ``"2.14.16"``.
+    :param root: the folder holding contract sets; see :func:`layout.contracts_root`.
+    :raises UnknownVersion: when no contract set exists for ``version``.
+    """
+    resolved_root = str(root) if root is not None else str(layout.contracts_root())
+    return _load(version, resolved_root)
+
+
+__all__ = ["FORMAT_CHECKER", "ContractSet", "Operation", "load_contract_set"]

@@ -1,0 +1,178 @@
+"""Apply a version's corrections to an extracted draft.
+
+Prefect's published document is wrong about what its server does (it lists
+only 200 and 422, and describes neither the real 422 body nor the nulls that
+2.14.16 returns). Each contract set keeps a hand-written ``corrections.json``
+that says, one entry at a time and with a reason each, where the real server
+differs. An entry may carry any of these keys, applied in this order:
+
+``components``
+    Component schemas to add or replace, by name.
+``rule``
+    The name of a transformation too broad to spell out field by field
+    (see :data:`RULES`).
+``responses``
+    For each operation name or shell-style pattern (``"*"``, ``"*_deployment"``),
+    the statuses to set; a status mapped to ``null`` is removed. A response is
+    ``{"description": ..., "schema": ...}`` with ``"schema": null`` for no body.
+``patch``
+    RFC 6902 operations (``add``, ``replace``, ``remove``) on the draft, for
+    anything else.
+
+Every entry must change the draft: a correction that no longer applies, for
+instance because Prefect fixed its document, is reported rather than ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from mockserver.errors import ContractError
+
+JSONObject = dict[str, Any]
+
+
+def load_corrections(path: Path) -> list[JSONObject]:
+    """Read a corrections file; a missing file means no corrections."""
+    if not path.is_file():
+        return []
+    document = json.loads(path.read_text(encoding="utf-8"))
+    entries: list[JSONObject] = document.get("corrections", [])
+    for entry in entries:
+        if not entry.get("id") or not entry.get("reason"):
+            raise ContractError(f"{path}: every correction needs an id and a reason")
+    return entries
+
+
+def apply_corrections(draft: JSONObject, entries: list[JSONObject]) -> JSONObject:
+    """Return a corrected copy of ``draft``.
+
+    :raises ContractError: when an entry names an unknown rule or operation,
+        a patch does not apply, or an entry changes nothing.
+    """
+    corrected = copy.deepcopy(draft)
+    for entry in entries:
+        before = json.dumps(corrected, sort_keys=True)
+        _apply(corrected, entry)
+        if json.dumps(corrected, sort_keys=True) == before:
+            raise ContractError(f"correction {entry['id']!r} changes nothing")
+    return corrected
+
+
+def _apply(draft: JSONObject, entry: Mapping[str, Any]) -> None:
+    where = f"correction {entry['id']!r}"
+    draft["components"].update(copy.deepcopy(entry.get("components", {})))
+
+    if "rule" in entry:
+        rule = RULES.get(entry["rule"])
+        if rule is None:
+            raise ContractError(f"{where}: unknown rule {entry['rule']!r}")
+        rule(draft)
+
+    for pattern, responses in entry.get("responses", {}).items():
+        names = fnmatch.filter(draft["operations"], pattern)
+        if not names:
+            raise ContractError(f"{where}: no operation matches {pattern!r}")
+        for name in names:
+            _set_responses(draft["operations"][name], responses)
+
+    for operation in entry.get("patch", []):
+        _patch(draft, operation, where)
+
+
+def _set_responses(operation: JSONObject, responses: Mapping[str, Any]) -> None:
+    table = operation["responses"]
+    for status, response in responses.items():
+        if response is None:
+            table.pop(status, None)
+        else:
+            table[status] = copy.deepcopy(response)
+    operation["responses"] = dict(sorted(table.items()))
+
+
+def _patch(draft: JSONObject, operation: Mapping[str, Any], where: str) -> None:
+    *parents, last = _pointer(operation["path"])
+    target: Any = draft
+    try:
+        for token in parents:
+            target = target[int(token)] if isinstance(target, list) else target[token]
+        _patch_one(target, operation["op"], last, operation.get("value"))
+    except (KeyError, IndexError, ValueError, TypeError) as error:
+        raise ContractError(
+            f"{where}: patch {operation['op']} {operation['path']!r} does not apply"
+        ) from error
+
+
+def _patch_one(target: Any, op: str, key: str, value: Any) -> None:
+    if isinstance(target, list):
+        index = len(target) if key == "-" else int(key)
+        if op == "add":
+            target.insert(index, copy.deepcopy(value))
+        elif op == "replace":
+            target[index] = copy.deepcopy(value)
+        elif op == "remove":
+            del target[index]
+        return
+
+    if op in ("replace", "remove") and key not in target:
+        raise KeyError(key)
+    if op == "remove":
+        del target[key]
+    elif op in ("add", "replace"):
+        target[key] = copy.deepcopy(value)
+    else:
+        raise ValueError(op)
+
+
+def _pointer(path: str) -> list[str]:
+    if not path.startswith("/"):
+        raise ContractError(f"JSON pointer {path!r} must start with '/'")
+    return [
+        token.replace("~1", "/").replace("~0", "~") for token in path[1:].split("/")
+    ]
+
+
+def _optional_properties_nullable(draft: JSONObject) -> None:
+    """Let every property outside ``required`` also be ``null``.
+
+    Pydantic 1 documents ``Optional[X] = None`` as plain ``X``, yet the server
+    answers ``null`` for such fields and accepts ``null`` for them.
+    """
+    for schema in draft["components"].values():
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            if name not in required:
+                schema["properties"][name] = _nullable(prop)
+
+
+def _nullable(schema: JSONObject) -> JSONObject:
+    if _accepts_null(schema):
+        return schema
+    annotations: JSONObject = {
+        key: schema[key] for key in ("title", "description", "default") if key in schema
+    }
+    core = {key: value for key, value in schema.items() if key not in annotations}
+    return {**annotations, "anyOf": [core, {"type": "null"}]}
+
+
+def _accepts_null(schema: Mapping[str, Any]) -> bool:
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    if not schema.keys() - {"title", "description", "default", "example", "examples"}:
+        return True
+    return any(_accepts_null(option) for option in schema.get("anyOf", []))
+
+
+RULES: dict[str, Callable[[JSONObject], None]] = {
+    "optional-properties-nullable": _optional_properties_nullable,
+}
+"""Named transformations a correction may apply with ``"rule": NAME``."""
+
+
+__all__ = ["RULES", "apply_corrections", "load_corrections"]
