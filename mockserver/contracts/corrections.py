@@ -28,10 +28,11 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from mockserver.contracts.extract import references
 from mockserver.errors import ContractError
 
 JSONObject = dict[str, Any]
@@ -138,16 +139,38 @@ def _pointer(path: str) -> list[str]:
 
 
 def _optional_properties_nullable(draft: JSONObject) -> None:
-    """Let every property outside ``required`` also be ``null``.
+    """Let every optional property of a schema the server answers with be ``null``.
 
-    Pydantic 1 documents ``Optional[X] = None`` as plain ``X``, yet the server
-    answers ``null`` for such fields and accepts ``null`` for them.
+    Pydantic 1 documents ``Optional[X] = None`` as plain ``X``, and the server
+    answers ``null`` for such fields. Schemas only ever sent by clients keep
+    their types: there the server rejects ``null`` for fields that have a
+    non-null default, and the document cannot tell those apart.
     """
-    for schema in draft["components"].values():
+    answered = _reachable(
+        (
+            response["schema"]
+            for operation in draft["operations"].values()
+            for response in operation["responses"].values()
+        ),
+        draft["components"],
+    )
+    for name in sorted(answered):
+        schema = draft["components"][name]
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             if name not in required:
                 schema["properties"][name] = _nullable(prop)
+
+
+def _reachable(schemas: Iterable[Any], components: Mapping[str, Any]) -> set[str]:
+    pending = [name for schema in schemas for name in references(schema)]
+    reached: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name not in reached and name in components:
+            reached.add(name)
+            pending.extend(references(components[name]))
+    return reached
 
 
 def _nullable(schema: JSONObject) -> JSONObject:

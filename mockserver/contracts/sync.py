@@ -83,6 +83,7 @@ def write(document: JSONObject, version: str, folder: Path) -> SyncResult:
     hand-written files (``corrections.json``, ``pins.txt``) are never touched.
     """
     files = build(document, version, folder)
+    (folder / "operations").mkdir(parents=True, exist_ok=True)
     written = [
         name for name, content in files.items() if _store(folder / name, content)
     ]
@@ -131,9 +132,7 @@ def sync_from_file(version: str, root: Path, path: Path) -> SyncResult:
 
 
 def _folder(root: Path, version: str) -> Path:
-    folder = root / f"prefect-{version}"
-    (folder / "operations").mkdir(parents=True, exist_ok=True)
-    return folder
+    return root / f"prefect-{version}"
 
 
 def _store(path: Path, content: Any) -> bool:

@@ -140,10 +140,11 @@ def _check_parameters(
     known = {
         name: value for name, value in values.items() if name in schema["properties"]
     }
-    return _without_part_prefix(find_violations(validator, known, (part,)))
+    found = find_violations(validator, known, (part,), pydantic=_pydantic(contracts))
+    return _missing_without_input(found)
 
 
-def _without_part_prefix(violations: list[Violation]) -> list[Violation]:
+def _missing_without_input(violations: list[Violation]) -> list[Violation]:
     return [
         Violation(
             v.location,
@@ -175,7 +176,13 @@ def _check_body(
         ]
 
     validator = contracts.validator_for(operation.part_ref("request"))
-    return find_violations(validator, document, ("body",), fields)
+    return find_violations(
+        validator, document, ("body",), fields, pydantic=_pydantic(contracts)
+    )
+
+
+def _pydantic(contracts: ContractSet) -> int:
+    return 1 if contracts.version.startswith("2.") else 2
 
 
 def _is_parameter_bundle(schema: Mapping[str, Any]) -> bool:

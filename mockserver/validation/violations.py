@@ -56,6 +56,8 @@ def find_violations(
     instance: Any,
     where: Location,
     fields: Sequence[str] = (),
+    *,
+    pydantic: int = 2,
 ) -> list[Violation]:
     """Return every violation of ``instance``, in the order pydantic reports them.
 
@@ -63,11 +65,14 @@ def find_violations(
     :param where: the location prefix, such as ``("body",)`` or ``("query",)``.
     :param fields: the part's top-level fields in declaration order; pydantic
         reports violations field by field in that order, extra fields last.
+    :param pydantic: the major version of pydantic whose lax coercions the
+        server applies (1 for Prefect 2, 2 for Prefect 3).
     """
     found: dict[tuple[Location, str], Violation] = {}
     for error in validator.iter_errors(instance):
         for violation in _translate(error, where):
-            found.setdefault((violation.location, violation.kind), violation)
+            if not _coercible(violation, pydantic):
+                found.setdefault((violation.location, violation.kind), violation)
     return sorted(found.values(), key=lambda v: _order(v, fields, where))
 
 
@@ -131,22 +136,38 @@ def _type(error: ValidationError, location: Location) -> Iterator[Violation]:
     expected = _rule(error)
     kinds = expected if isinstance(expected, list) else [expected]
     value = _got(error)
-    if any(_lax_accepts(kind, value) for kind in kinds):
-        return
     kind, message, context = _type_error(kinds[0], value, _schema(error))
     yield Violation(location, kind, message, value, context)
 
 
-def _lax_accepts(kind: str, value: Any) -> bool:
-    if kind == "integer":
-        return _as_number(value, integral=True)
-    if kind == "number":
+def _coercible(violation: Violation, pydantic: int) -> bool:
+    """Whether pydantic's lax mode turns the offending value into a valid one."""
+    value = violation.input
+    expected = _EXPECTED.get(violation.kind)
+    if expected == "integer":
+        integral = pydantic == 2
+        return _as_number(value, integral=integral)
+    if expected == "number":
         return _as_number(value, integral=False)
-    if kind == "boolean":
+    if expected == "boolean":
         if isinstance(value, int) and not isinstance(value, bool):
             return value in (0, 1)
         return isinstance(value, str) and value.lower() in _TRUTHY | _FALSY
+    if expected == "string" and pydantic == 1:
+        return isinstance(value, int | float) and not isinstance(value, bool)
     return False
+
+
+_EXPECTED = {
+    "int_type": "integer",
+    "int_parsing": "integer",
+    "int_from_float": "integer",
+    "float_type": "number",
+    "float_parsing": "number",
+    "bool_type": "boolean",
+    "bool_parsing": "boolean",
+    "string_type": "string",
+}
 
 
 def _as_number(value: Any, *, integral: bool) -> bool:
@@ -263,6 +284,8 @@ def _choices(values: Iterable[Any]) -> str:
 def _bound(kind: str, phrase: str, key: str) -> Any:
     def translate(error: ValidationError, location: Location) -> Iterator[Violation]:
         limit = _rule(error)
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
         yield Violation(
             location,
             kind,
