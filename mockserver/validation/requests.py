@@ -57,7 +57,7 @@ def parse_call(
         the contract (422, listing every violation).
     """
     text = _decode(body, contracts.version)
-    document = _parse(text, contracts.version)
+    document = _parse(text, contracts.version) if _is_json(headers) else _NO_BODY
 
     violations = _check_parameters(contracts, operation, "path", path)
     violations += _check_parameters(contracts, operation, "query", query)
@@ -73,7 +73,7 @@ def parse_call(
         operation=operation.name,
         path=dict(path),
         query=dict(query),
-        body=received,
+        body=_without_nulls(contracts, operation, received),
         headers={name.lower(): value for name, value in headers.items()},
     )
 
@@ -100,6 +100,15 @@ def reply_violations(
 
     validator = contracts.validator_for(operation.part_ref(f"response-{reply.status}"))
     return find_violations(validator, reply.body, ("body",))
+
+
+def _is_json(headers: Mapping[str, str]) -> bool:
+    # FastAPI parses a body without a content type as JSON, and ignores one
+    # sent with any other content type.
+    for name, value in headers.items():
+        if name.lower() == "content-type":
+            return "json" in value.lower()
+    return True
 
 
 def _decode(body: bytes, version: str) -> str:
@@ -175,6 +184,8 @@ def _check_body(
             for name in fields
         ]
 
+    if _is_parameter_bundle(schema):
+        document = _without_nulls(contracts, operation, document)
     validator = contracts.validator_for(operation.part_ref("request"))
     return find_violations(
         validator, document, ("body",), fields, pydantic=_pydantic(contracts)
@@ -183,6 +194,15 @@ def _check_body(
 
 def _pydantic(contracts: ContractSet) -> int:
     return 1 if contracts.version.startswith("2.") else 2
+
+
+def _without_nulls(contracts: ContractSet, operation: Operation, document: Any) -> Any:
+    """Drop null fields of a bundled body: FastAPI treats them as not sent."""
+    if operation.request_schema is None or not isinstance(document, dict):
+        return document
+    if not _is_parameter_bundle(contracts.resolve(operation.part_ref("request"))):
+        return document
+    return {name: value for name, value in document.items() if value is not None}
 
 
 def _is_parameter_bundle(schema: Mapping[str, Any]) -> bool:

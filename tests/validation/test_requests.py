@@ -298,3 +298,48 @@ def test_optional_body_may_be_absent() -> None:
     call = _accept("3.9.1", "count_deployments", b"")
 
     assert call.body is None
+
+
+def test_null_fields_of_a_bundled_body_take_their_defaults() -> None:
+    # The real client sends {"sort": null, "limit": null, ...} to filters.
+    call = _accept("3.9.1", "read_deployments", b'{"sort": null, "limit": null}')
+
+    assert call.body == {}
+
+
+def test_a_body_sent_as_text_is_ignored_like_fastapi_does() -> None:
+    contracts = load_contract_set("3.9.1")
+
+    call = parse_call(
+        contracts,
+        contracts.operation("read_deployments"),
+        path={},
+        query={},
+        headers={"Content-Type": "text/plain"},
+        body=b'{"limit": "nope"}',
+    )
+
+    assert call.body is None
+
+
+def test_missing_query_parameter_is_reported_without_input() -> None:
+    contracts = load_contract_set("3.9.1")
+
+    with pytest.raises(Rejected) as caught:
+        parse_call(
+            contracts,
+            contracts.operation("create_csrf_token"),
+            path={},
+            query={},
+            headers={},
+            body=b"",
+        )
+
+    assert caught.value.reply.body["exception_detail"] == [
+        {
+            "type": "missing",
+            "loc": ["query", "client"],
+            "msg": "Field required",
+            "input": None,
+        }
+    ]
