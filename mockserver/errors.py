@@ -11,7 +11,9 @@ anything this package raises on purpose::
     ├── SyncError                 the upstream OpenAPI document could not be obtained
     ├── GenerationError           a schema cannot be instantiated
     ├── RecordingError            a recording is unreadable or escapes its directory
-    └── OperationRefused          the state refuses a call as Prefect does (404, 409)
+    ├── OperationRefused          the state refuses a call as Prefect does (404, 409)
+    ├── ReferenceServerError      a real Prefect server could not be started
+    └── ConformanceError          a conformance run cannot start (bad deviations file)
 
 Context is kept on attributes as well as in the message, so callers can act
 on the failure without parsing text.
@@ -97,3 +99,31 @@ class OperationRefused(MockserverError):
         self.detail = detail
         self.body = {key: detail}
         super().__init__(f"{status}: {detail}")
+
+
+class ReferenceServerError(MockserverError):
+    """A real Prefect server, the reference, could not be started or verified.
+
+    :param version: the Prefect version that was asked for.
+    :param log_tail: the last lines the server process wrote, empty when it
+        never ran.
+    """
+
+    def __init__(self, message: str, *, version: str, log_tail: str = "") -> None:
+        self.version = version
+        self.log_tail = log_tail
+        suffix = (
+            f"\n--- last lines of the server log ---\n{log_tail}" if log_tail else ""
+        )
+        super().__init__(f"{message}{suffix}")
+
+
+class ConformanceError(MockserverError):
+    """A conformance run cannot start, for example over a malformed deviations file.
+
+    :param path: the file at fault, if any.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message)

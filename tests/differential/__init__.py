@@ -1,0 +1,1 @@
+"""Differential tests: the mock and the real Prefect server, step by step."""
