@@ -73,7 +73,7 @@ def _apply(draft: JSONObject, entry: Mapping[str, Any]) -> None:
         rule = RULES.get(entry["rule"])
         if rule is None:
             raise ContractError(f"{where}: unknown rule {entry['rule']!r}")
-        rule(draft)
+        rule(draft, entry)
 
     for pattern, responses in entry.get("responses", {}).items():
         names = fnmatch.filter(draft["operations"], pattern)
@@ -138,7 +138,7 @@ def _pointer(path: str) -> list[str]:
     ]
 
 
-def _optional_properties_nullable(draft: JSONObject) -> None:
+def _optional_properties_nullable(draft: JSONObject, entry: Mapping[str, Any]) -> None:
     """Let every optional property of a schema the server answers with be ``null``.
 
     Pydantic 1 documents ``Optional[X] = None`` as plain ``X``, and the server
@@ -146,7 +146,51 @@ def _optional_properties_nullable(draft: JSONObject) -> None:
     their types: there the server rejects ``null`` for fields that have a
     non-null default, and the document cannot tell those apart.
     """
-    answered = _reachable(
+    for name in sorted(_answered(draft)):
+        schema = draft["components"][name]
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            if name not in required:
+                schema["properties"][name] = _nullable(prop)
+
+
+def _optional_scalars_nullable(draft: JSONObject, entry: Mapping[str, Any]) -> None:
+    """Let optional properties of request-only schemas be ``null``, lists aside.
+
+    Prefect 2's request models declare most fields ``Optional[X] = None``,
+    but lists and a few others (``parameters``) have non-null defaults and
+    reject ``null``. Lists keep their type, and so do the fields listed in the
+    entry's ``except`` (``"DeploymentCreate.name"``).
+    """
+    excepted = set(entry.get("except", []))
+    answered = _answered(draft)
+    for name, schema in sorted(draft["components"].items()):
+        if name in answered:
+            continue
+        required = set(schema.get("required", []))
+        for field, prop in schema.get("properties", {}).items():
+            skip = field in required or f"{name}.{field}" in excepted
+            if not skip and not _is_collection(prop):
+                schema["properties"][field] = _nullable(prop)
+
+
+def _is_collection(schema: Mapping[str, Any]) -> bool:
+    return schema.get("type") == "array"
+
+
+def _body_parse_errors(draft: JSONObject, entry: Mapping[str, Any]) -> None:
+    """Give every operation that takes a body the 400 of an unreadable one."""
+    response = {
+        "description": "The body is not valid UTF-8",
+        "schema": {"$ref": "#/components/ErrorDetail"},
+    }
+    for operation in draft["operations"].values():
+        if operation["request"] is not None:
+            _set_responses(operation, {"400": response})
+
+
+def _answered(draft: JSONObject) -> set[str]:
+    return _reachable(
         (
             response["schema"]
             for operation in draft["operations"].values()
@@ -154,12 +198,6 @@ def _optional_properties_nullable(draft: JSONObject) -> None:
         ),
         draft["components"],
     )
-    for name in sorted(answered):
-        schema = draft["components"][name]
-        required = set(schema.get("required", []))
-        for name, prop in schema.get("properties", {}).items():
-            if name not in required:
-                schema["properties"][name] = _nullable(prop)
 
 
 def _reachable(schemas: Iterable[Any], components: Mapping[str, Any]) -> set[str]:
@@ -192,8 +230,10 @@ def _accepts_null(schema: Mapping[str, Any]) -> bool:
     return any(_accepts_null(option) for option in schema.get("anyOf", []))
 
 
-RULES: dict[str, Callable[[JSONObject], None]] = {
+RULES: dict[str, Callable[[JSONObject, Mapping[str, Any]], None]] = {
     "optional-properties-nullable": _optional_properties_nullable,
+    "optional-scalars-nullable": _optional_scalars_nullable,
+    "body-parse-errors": _body_parse_errors,
 }
 """Named transformations a correction may apply with ``"rule": NAME``."""
 

@@ -184,12 +184,16 @@ def _check_body(
             for name in fields
         ]
 
-    if _is_parameter_bundle(schema):
+    bundle = _is_parameter_bundle(schema)
+    if bundle:
         document = _without_nulls(contracts, operation, document)
     validator = contracts.validator_for(operation.part_ref("request"))
-    return find_violations(
+    found = find_violations(
         validator, document, ("body",), fields, pydantic=_pydantic(contracts)
     )
+    # Each bundled field is a parameter of its own, so a missing one has no
+    # enclosing object to show as its input.
+    return _missing_without_input(found) if bundle else found
 
 
 def _pydantic(contracts: ContractSet) -> int:
