@@ -1,0 +1,471 @@
+"""Serve a contract set over HTTP the way a real Prefect server answers.
+
+:func:`create_app` returns a Flask application that serves every operation
+of a contract set under ``/api`` (the operation ``/deployments/{id}`` at
+``/api/deployments/{id}``) and the contract set's OpenAPI document at
+``/api/openapi.json``. Each request goes through the same steps: find the
+operation, validate the request into a :class:`~mockserver.exchange.Call`,
+let the responder answer it, check the reply against its response contract,
+and record the exchange in the :class:`~mockserver.journal.Journal`.
+
+Routing copies the real server's (Starlette's), as measured:
+
+- a path no operation has answers 404 ``{"detail": "Not Found"}``;
+- a path some operation has, with another method, answers 405
+  ``{"detail": "Method Not Allowed"}``; HEAD and OPTIONS are methods like
+  any other, so they answer 405 too (the real server does the same);
+- a path that matches once its trailing slash is added or removed answers
+  307 with the corrected absolute URL, query string kept, whatever the method;
+- Prefect 3 declares id parameters with a UUID path converter, so an id that
+  is not a UUID answers 404; upper-case and dash-less UUIDs are accepted and
+  reach the responder in the canonical lower-case dashed form. Prefect 2
+  declares them as plain strings, so a malformed id is a 422 violation;
+- a CORS preflight answers 200 ``OK``, and any request with an ``Origin``
+  gets ``access-control-allow-origin: *``, as with Prefect's default settings.
+
+One deliberate difference: the real server's ``Allow`` header names the
+method of the first route it tried for that path (``PATCH`` for
+``/deployments/{id}``); here it names every method the path has, as RFC 9110
+asks for.
+
+Nothing answers 5xx. When answering raises (a defect in a responder or in
+mockserver), the traceback is logged and kept in the journal entry, and the
+client gets 400 ``{"detail": "mockserver failed to answer OPERATION: ..."}``.
+A 422 would claim "Invalid request received." and send the user looking for
+a fault in a request that was fine; 404 and 409 are turned into domain errors
+by the Prefect client; 400 with a ``detail`` is the shape the real server uses
+for errors outside validation, and the Prefect client puts it in its message.
+
+Every request is logged as one INFO line on the ``mockserver`` logger::
+
+    POST /api/deployments/ create_deployment 201 2.1ms
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import traceback
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import flask
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
+
+from mockserver.contracts import ContractSet, Operation, load_contract_set
+from mockserver.contracts.openapi import assemble
+from mockserver.exchange import JSON, Reply, Responder
+from mockserver.journal import Entry, Journal
+from mockserver.state import Lifecycle, StatefulResponder
+from mockserver.validation import (
+    Rejected,
+    Violation,
+    detail,
+    parse_call,
+    reply_violations,
+)
+
+API_PREFIX = "/api"
+"""Where the API is served, as on a real Prefect server."""
+
+OPENAPI_PATH = API_PREFIX + "/openapi.json"
+
+_log = logging.getLogger("mockserver")
+
+_UUID = (
+    "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+)
+"""Starlette's UUID path converter: either case, dashes optional."""
+
+_OPENAPI_ROUTE = "openapi document"
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """Where the HTTP layers of Prefect's major versions differ."""
+
+    uuid_converter: bool
+    cors_methods: str
+
+
+_DIALECTS = {
+    # Prefect 3 routes ids as "/{id:uuid}"; Prefect 2 as "/{id}".
+    "2": _Dialect(False, "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"),
+    "3": _Dialect(True, "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, QUERY"),
+}
+
+
+@dataclass(frozen=True)
+class _Route:
+    name: str
+    method: str
+    pattern: re.Pattern[str]
+    uuid_parameters: frozenset[str]
+
+    def match(self, path: str) -> dict[str, str] | None:
+        found = self.pattern.fullmatch(path)
+        if found is None:
+            return None
+        return {
+            name: _canonical_uuid(value) if name in self.uuid_parameters else value
+            for name, value in found.groupdict().items()
+        }
+
+
+def _canonical_uuid(value: str) -> str:
+    if re.fullmatch(_UUID, value) is None:
+        return value
+    return str(uuid.UUID(value))
+
+
+def _route(operation: Operation, dialect: _Dialect) -> _Route:
+    formats = {
+        name: schema.get("format")
+        for name, schema in operation.path_schema.get("properties", {}).items()
+    }
+    uuids = frozenset(name for name, kind in formats.items() if kind == "uuid")
+
+    pattern = ""
+    for literal, name in re.findall(r"([^{]*)(?:{([^}]+)})?", operation.path):
+        pattern += re.escape(literal)
+        if name:
+            converted = dialect.uuid_converter and name in uuids
+            pattern += f"(?P<{name}>{_UUID if converted else '[^/]+'})"
+    return _Route(
+        operation.name, operation.method, re.compile(API_PREFIX + pattern), uuids
+    )
+
+
+class _Router:
+    """Finds the operation for a method and path, in Starlette's manner."""
+
+    def __init__(self, routes: Sequence[_Route]) -> None:
+        self.routes = tuple(routes)
+
+    def find(self, method: str, path: str) -> tuple[_Route, dict[str, str]] | None:
+        for route in self.routes:
+            if route.method != method:
+                continue
+            parameters = route.match(path)
+            if parameters is not None:
+                return route, parameters
+        return None
+
+    def methods(self, path: str) -> list[str]:
+        """Return every method some operation serves at ``path``."""
+        found = {route.method for route in self.routes if route.match(path) is not None}
+        return sorted(found)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    reply: Reply
+    operation: str | None = None
+    request_violations: Sequence[Violation] = ()
+    reply_violations: Sequence[Violation] = ()
+    error: str | None = None
+
+
+class _Response(flask.Response):
+    # Redirects and 204s carry no content-type on the real server.
+    default_mimetype = None
+
+
+class _Edge:
+    """The one view behind every route: route, validate, respond, check, record."""
+
+    def __init__(
+        self,
+        contracts: ContractSet,
+        responder: Responder,
+        journal: Journal,
+        *,
+        check_replies: bool,
+    ) -> None:
+        self.contracts = contracts
+        self.responder = responder
+        self.journal = journal
+        self.check_replies = check_replies
+        self.dialect = _DIALECTS.get(contracts.version.split(".")[0], _DIALECTS["3"])
+        self.openapi = assemble(contracts)
+
+        routes = [_route(operation, self.dialect) for operation in contracts]
+        openapi = re.compile(re.escape(OPENAPI_PATH))
+        routes.append(_Route(_OPENAPI_ROUTE, "GET", openapi, frozenset()))
+        self.router = _Router(routes)
+
+    def view(self, **_: str) -> flask.Response:
+        started = time.perf_counter()
+        arrived = datetime.now(UTC)
+        request = flask.request
+        body = request.get_data(cache=False)
+
+        if self._is_preflight():
+            outcome = _Outcome(Reply(200, "OK"))
+            response = self._preflight_response()
+        else:
+            outcome = self._outcome(body)
+            try:
+                response = _render(outcome.reply)
+            except (TypeError, ValueError) as error:
+                outcome = _failed(outcome.operation, error)
+                response = _render(outcome.reply)
+        self._add_cors_headers(response)
+
+        elapsed = (time.perf_counter() - started) * 1000
+        self._record(outcome, arrived, body, elapsed)
+        return response
+
+    def _outcome(self, body: bytes) -> _Outcome:
+        request = flask.request
+        found = self.router.find(request.method, request.path)
+        if found is None:
+            return _Outcome(self._unrouted(request.path))
+
+        route, parameters = found
+        if route.name == _OPENAPI_ROUTE:
+            return _Outcome(Reply(200, self.openapi))
+        operation = self.contracts.operation(route.name)
+        try:
+            return self._call(operation, parameters, body)
+        except Exception as error:
+            return _failed(operation.name, error)
+
+    def _call(
+        self, operation: Operation, parameters: dict[str, str], body: bytes
+    ) -> _Outcome:
+        request = flask.request
+        try:
+            call = parse_call(
+                self.contracts,
+                operation,
+                path=parameters,
+                query=_first_values(request.args),
+                headers={name.lower(): value for name, value in request.headers},
+                body=body,
+            )
+        except Rejected as rejected:
+            reply = rejected.reply
+            request_violations: Sequence[Violation] = rejected.violations
+        else:
+            reply = self.responder.respond(call)
+            request_violations = ()
+
+        violations = self._check(operation, reply)
+        return _Outcome(reply, operation.name, request_violations, violations)
+
+    def _check(self, operation: Operation, reply: Reply) -> list[Violation]:
+        if not self.check_replies:
+            return []
+        violations = reply_violations(self.contracts, operation, reply)
+        if violations:
+            _log.warning(
+                "reply %d to %s breaks its contract: %s",
+                reply.status,
+                operation.name,
+                "; ".join(str(violation) for violation in violations),
+            )
+        return violations
+
+    def _unrouted(self, path: str) -> Reply:
+        allowed = self.router.methods(path)
+        if allowed:
+            return Reply(
+                405,
+                {"detail": "Method Not Allowed"},
+                {"allow": ", ".join(allowed)},
+            )
+
+        # Starlette retries with the trailing slash toggled, below the mount only.
+        if path.startswith(API_PREFIX + "/") and path != API_PREFIX + "/":
+            toggled = path.rstrip("/") if path.endswith("/") else path + "/"
+            if self.router.methods(toggled):
+                return Reply(307, None, {"location": _absolute_url(toggled)})
+        return detail(404, "Not Found")
+
+    def _is_preflight(self) -> bool:
+        headers = flask.request.headers
+        return (
+            flask.request.method == "OPTIONS"
+            and "origin" in headers
+            and "access-control-request-method" in headers
+        )
+
+    def _preflight_response(self) -> flask.Response:
+        response = _Response("OK", 200, content_type="text/plain; charset=utf-8")
+        response.headers["vary"] = (
+            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+            "Access-Control-Request-Private-Network"
+        )
+        response.headers["access-control-allow-origin"] = "*"
+        response.headers["access-control-allow-methods"] = self.dialect.cors_methods
+        response.headers["access-control-max-age"] = "600"
+        # Prefect allows every header, so the requested ones are echoed.
+        requested = flask.request.headers.get("access-control-request-headers")
+        if requested is not None:
+            response.headers["access-control-allow-headers"] = requested
+        return response
+
+    def _add_cors_headers(self, response: flask.Response) -> None:
+        if "origin" in flask.request.headers:
+            response.headers["access-control-allow-origin"] = "*"
+        if "vary" not in response.headers:
+            response.headers["vary"] = "Origin"
+
+    def _record(
+        self, outcome: _Outcome, arrived: datetime, body: bytes, elapsed: float
+    ) -> None:
+        request = flask.request
+        reply = outcome.reply
+        self.journal.record(
+            Entry(
+                time=arrived,
+                method=request.method,
+                path=request.path,
+                operation=outcome.operation,
+                query=_first_values(request.args),
+                request_body=_readable(body),
+                status=reply.status,
+                reply_body=reply.body,
+                duration_ms=elapsed,
+                request_violations=tuple(outcome.request_violations),
+                reply_violations=tuple(outcome.reply_violations),
+                error=outcome.error,
+            )
+        )
+        _log.info(
+            "%s %s %s %d %.1fms",
+            request.method,
+            request.path,
+            outcome.operation or "-",
+            reply.status,
+            elapsed,
+        )
+
+
+def _render(reply: Reply) -> flask.Response:
+    # The real server sends no body with 204 and with its redirects.
+    if reply.status == 204 or (300 <= reply.status < 400 and reply.body is None):
+        response = _Response(b"", reply.status)
+        if reply.status == 204:
+            del response.headers["content-length"]
+    else:
+        response = _Response(
+            _dump(reply.body), reply.status, content_type="application/json"
+        )
+    response.headers.update(reply.headers)
+    return response
+
+
+def _dump(body: JSON) -> bytes:
+    # Starlette's JSONResponse: compact, UTF-8, keys in the order given.
+    text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def _failed(operation: str | None, error: Exception) -> _Outcome:
+    # Called from an except block: the traceback is the one being handled.
+    _log.exception("mockserver failed to answer %s", operation or "a request")
+    message = (
+        f"mockserver failed to answer {operation or 'the request'}: "
+        f"{type(error).__name__}: {error} (see the mockserver log)"
+    )
+    return _Outcome(detail(400, message), operation, error=traceback.format_exc())
+
+
+def _absolute_url(path: str) -> str:
+    # Starlette's RedirectResponse: scheme and Host of the request, query kept.
+    request = flask.request
+    url = f"{request.scheme}://{request.host}{path}"
+    query = request.query_string.decode("latin-1")
+    if query:
+        url += "?" + query
+    return quote(url, safe=":/%#?=@[]!$&'()*+,;")
+
+
+def _first_values(arguments: Mapping[str, str]) -> dict[str, str]:
+    return dict(arguments.items())
+
+
+def _readable(body: bytes) -> Any:
+    if not body:
+        return None
+    text = body.decode("utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def create_app(
+    prefect_version: str = "3.9.1",
+    *,
+    responder: Responder | None = None,
+    seed: int = 0,
+    lifecycle: Lifecycle = "hold",
+    check_replies: bool = True,
+    journal_size: int = 1000,
+    contracts_root: Path | None = None,
+) -> flask.Flask:
+    """Return a Flask application serving one Prefect version's contract set.
+
+    :param prefect_version: the contract set to serve, ``"3.9.1"`` or ``"2.14.16"``.
+    :param responder: what answers validated calls; by default a
+        :class:`~mockserver.state.StatefulResponder` built from ``seed`` and
+        ``lifecycle``.
+    :param seed: seed of the default responder's ids and run names.
+    :param lifecycle: what the default responder's flow runs do after they
+        are created: ``"hold"``, ``"complete"`` or ``"fail"``.
+    :param check_replies: check every reply against its response contract and
+        record the violations in the journal (they never change the reply).
+    :param journal_size: how many exchanges the journal keeps (see
+        :func:`journal_of`).
+    :param contracts_root: the folder holding contract sets, if not the default.
+    :raises UnknownVersion: when no contract set exists for ``prefect_version``.
+    """
+    contracts = load_contract_set(prefect_version, root=contracts_root)
+    if responder is None:
+        responder = StatefulResponder(prefect_version, lifecycle=lifecycle, seed=seed)
+    edge = _Edge(
+        contracts, responder, Journal(journal_size), check_replies=check_replies
+    )
+
+    app = flask.Flask("mockserver")
+    app.response_class = _Response
+    app.extensions["mockserver"] = edge
+    # One rule for every method and path: the routing above is Starlette's.
+    for rule in ("/", "/<path:anything>"):
+        app.url_map.add(
+            Rule(rule, endpoint="mockserver", strict_slashes=False, merge_slashes=False)
+        )
+    app.view_functions["mockserver"] = edge.view
+    app.register_error_handler(Exception, _last_resort)
+    return app
+
+
+def _last_resort(error: Exception) -> flask.Response:
+    # Reached only when reading the request or recording it fails; the real
+    # server's 500 is never the answer.
+    if isinstance(error, HTTPException) and (error.code or 500) < 500:
+        return _render(detail(error.code or 400, error.name))
+    return _render(_failed(None, error).reply)
+
+
+def journal_of(app: flask.Flask) -> Journal:
+    """Return the journal of an application made by :func:`create_app`.
+
+    :raises KeyError: when ``app`` was not made by :func:`create_app`.
+    """
+    edge: _Edge = app.extensions["mockserver"]
+    return edge.journal
+
+
+__all__ = ["API_PREFIX", "OPENAPI_PATH", "create_app", "journal_of"]

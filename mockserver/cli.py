@@ -1,0 +1,139 @@
+"""The ``mockserver`` command line.
+
+Commands are thin: they parse options, call a function of the package and
+report through click. Logging handlers are attached here and nowhere else,
+so that importing mockserver never prints anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from mockserver.cli_contracts import contracts
+from mockserver.cli_record import record
+from mockserver.contracts import available_versions
+from mockserver.errors import MockserverError
+from mockserver.exchange import Responder
+from mockserver.state import LIFECYCLES, Lifecycle
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+MODES = ("stateful", "playback")
+
+
+def configure_logging(level: str) -> None:
+    """Send the ``mockserver`` logger's records at ``level`` and above to stderr."""
+    logger = logging.getLogger("mockserver")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
+        )
+        logger.addHandler(handler)
+
+
+@click.group()
+@click.version_option(package_name="mockserver")
+def main() -> None:
+    """A mock of the Prefect server's deployment API, checked against its contracts."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    default=4200,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port; 0 picks a free one.",
+)
+@click.option(
+    "--prefect-version",
+    "version",
+    type=click.Choice(available_versions()),
+    default="3.9.1",
+    show_default=True,
+    help="Which Prefect release to imitate.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="stateful",
+    show_default=True,
+    help="How calls are answered: stateful keeps flows, deployments and runs; "
+    "playback answers from recordings.",
+)
+@click.option(
+    "--fixtures",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Folder of recordings to answer from (with --mode playback).",
+)
+@click.option(
+    "--placeholders",
+    is_flag=True,
+    help="In playback, let any id or timestamp match any other of its kind.",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of ids and names.")
+@click.option(
+    "--lifecycle",
+    type=click.Choice(LIFECYCLES),
+    default="hold",
+    show_default=True,
+    help="What new flow runs do: stay scheduled, complete, or fail.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    default="info",
+    show_default=True,
+)
+def serve(
+    host: str,
+    port: int,
+    version: str,
+    mode: str,
+    fixtures: Path | None,
+    placeholders: bool,
+    seed: int,
+    lifecycle: Lifecycle,
+    log_level: str,
+) -> None:
+    """Serve the Prefect API at http://HOST:PORT/api until interrupted."""
+    # Imported here so that commands which serve nothing skip loading Flask.
+    from mockserver.app import create_app
+    from mockserver.serve import serve as run
+
+    configure_logging(log_level)
+    responder = _responder(mode, version, fixtures, placeholders)
+    try:
+        app = create_app(version, responder=responder, seed=seed, lifecycle=lifecycle)
+        run(app, host=host, port=port)
+    except MockserverError as error:
+        raise click.ClickException(str(error)) from error
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {error}"
+        ) from error
+
+
+def _responder(
+    mode: str, version: str, fixtures: Path | None, placeholders: bool
+) -> Responder | None:
+    if mode == "stateful":
+        return None
+    if fixtures is None:
+        raise click.UsageError("--mode playback needs --fixtures DIR")
+    from mockserver.recording import PlaybackResponder
+
+    return PlaybackResponder(fixtures, version, placeholders=placeholders)
+
+
+main.add_command(contracts)
+main.add_command(record)
+
+
+__all__ = ["configure_logging", "main"]

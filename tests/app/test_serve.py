@@ -1,0 +1,147 @@
+"""The application over real HTTP, on waitress."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver.app import create_app
+from mockserver.exchange import Reply
+from mockserver.serve import bind, is_loopback
+
+DEPLOYMENT = "59dae061-cd4a-4f1a-ad07-86407a806e71"
+
+
+class Served:
+    def __init__(self, responder: Any, server: Any) -> None:
+        self.responder = responder
+        self.base_url = f"http://127.0.0.1:{server.effective_port}"
+
+
+@pytest.fixture(scope="module")
+def served(make_responder: Callable[[Reply], Any]) -> Iterator[Served]:
+    responder = make_responder(Reply(200, True))
+    server = bind(create_app(responder=responder), port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield Served(responder, server)
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def http(served: Served) -> Iterator[httpx.Client]:
+    served.responder.reply = Reply(200, True)
+    with httpx.Client(base_url=served.base_url, timeout=10) as client:
+        yield client
+
+
+def test_an_answer_carries_the_real_servers_headers(http: httpx.Client) -> None:
+    response = http.get("/api/health")
+
+    assert response.status_code == 200
+    assert response.content == b"true"
+    assert response.headers["server"] == "uvicorn"
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-length"] == "4"
+    assert response.headers["vary"] == "Origin"
+    assert "date" in response.headers
+
+
+def test_a_204_over_http_has_no_body_and_no_content_headers(
+    http: httpx.Client, served: Served
+) -> None:
+    served.responder.reply = Reply(204)
+
+    response = http.delete(f"/api/deployments/{DEPLOYMENT}")
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "content-length" not in response.headers
+    assert "content-type" not in response.headers
+
+
+def test_head_over_http_answers_405_with_the_length_of_the_unsent_body(
+    http: httpx.Client,
+) -> None:
+    response = http.head("/api/health")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert response.headers["content-length"] == "31"
+    assert response.content == b""
+
+
+def test_a_redirect_over_http_names_the_server_address(
+    http: httpx.Client, served: Served
+) -> None:
+    response = http.post("/api/deployments", json={})
+
+    assert response.status_code == 307
+    assert response.headers["location"] == f"{served.base_url}/api/deployments/"
+
+
+def test_an_encoded_slash_in_a_name_is_not_found(http: httpx.Client) -> None:
+    # The server decodes %2F before routing, as uvicorn does.
+    response = http.get("/api/deployments/name/flow/a%2Fb")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.0.2.1", False),
+        ("example.org", False),
+    ],
+)
+def test_loopback_hosts_are_recognised(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_binding_logs_the_api_url(
+    make_responder: Callable[[Reply], Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(responder=make_responder(Reply(200, True)))
+
+    with caplog.at_level(logging.INFO, logger="mockserver"):
+        server = bind(app, port=0)
+    server.close()
+
+    messages = [record.getMessage() for record in caplog.records]
+    pattern = re.compile(r"serving the Prefect API at http://127\.0\.0\.1:(\d+)/api$")
+    (found,) = [pattern.match(message) for message in messages]
+    assert found is not None
+    assert found.group(1) == str(server.effective_port)
+
+
+def test_binding_a_non_loopback_address_warns(
+    make_responder: Callable[[Reply], Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(responder=make_responder(Reply(200, True)))
+
+    # 192.0.2.1 is a documentation address this machine does not have: the
+    # warning is logged, then binding fails, so nothing is exposed.
+    with (
+        caplog.at_level(logging.INFO, logger="mockserver"),
+        pytest.raises(OSError, match="ssign"),
+    ):
+        bind(app, host="192.0.2.1", port=0)
+
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "'192.0.2.1'" in warnings[0].getMessage()
