@@ -92,12 +92,22 @@ class OperationRefused(MockserverError):
     Carries the HTTP status and JSON body Prefect answers with, for example
     404 ``{"detail": "Deployment not found"}``, so the responder can turn it
     into a reply and the operator API into its own error.
+
+    :param key: the body's one key, when it is not ``detail``.
+    :param body: the whole body, when it is not a one-key object.
     """
 
-    def __init__(self, status: int, detail: str, *, key: str = "detail") -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        key: str = "detail",
+        body: object = None,
+    ) -> None:
         self.status = status
         self.detail = detail
-        self.body = {key: detail}
+        self.body = {key: detail} if body is None else body
         super().__init__(f"{status}: {detail}")
 
 

@@ -35,6 +35,7 @@ DEPLOYMENT_PREFIX = "/deployments"
 SUPPORTING_OPERATIONS = (
     "health_check",
     "server_version",
+    "orion_info",
     "read_version",
     "create_csrf_token",
     "create_flow",
@@ -59,6 +60,7 @@ SUPPORTING_OPERATIONS = (
 ``run_deployment`` polls flow runs, ``Flow.deploy`` creates flows and reads
 work pools, and the CLI reads automations and counts; a version that lacks
 one of these (2.14.16 has no automations) simply does not serve it.
+``orion_info`` is what Prefect 2 calls ``GET /version``.
 """
 
 _METHODS = ("get", "put", "post", "patch", "delete")
