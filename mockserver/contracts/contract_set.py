@@ -55,6 +55,8 @@ class Operation:
 
     ``responses`` maps each status the real server answers with to the
     schema of its body, or to ``None`` when that status has no body.
+    ``prefill`` holds fields the server adds to the body, when absent,
+    before it validates it.
     """
 
     name: str
@@ -69,6 +71,7 @@ class Operation:
     request_required: bool
     responses: Mapping[int, JSONObject | None]
     response_descriptions: Mapping[int, str] = field(default_factory=dict)
+    prefill: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def path_parameters(self) -> tuple[str, ...]:
@@ -216,6 +219,7 @@ def _operation(document: JSONObject) -> Operation:
         request_required=document.get("x-request-required", False),
         responses=responses,
         response_descriptions={int(k): v for k, v in document["x-responses"].items()},
+        prefill=document.get("x-prefill", {}),
     )
 
 

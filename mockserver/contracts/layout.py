@@ -11,8 +11,9 @@ An operation's contract is a JSON Schema document whose ``$defs`` hold the
 schema of each part of the exchange: ``path`` and ``query`` (objects of
 parameters), ``request`` (the body) and ``response-STATUS`` for each status
 that answers with a body. ``x-method``, ``x-path`` and ``x-responses`` (status
-to description) say the rest. References between documents are relative, so
-a folder can be moved or copied as a whole.
+to description) say the rest; ``x-prefill``, where present, lists fields the
+server adds to the body before validating it. References between documents
+are relative, so a folder can be moved or copied as a whole.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def _operation_document(name: str, operation: JSONObject, base: str) -> JSONObje
         if response["schema"] is not None:
             definitions[f"response-{status}"] = response["schema"]
 
-    return {
+    document: JSONObject = {
         "$schema": SCHEMA_DIALECT,
         "$id": f"{base}operations/{name}.json",
         "title": name,
@@ -118,6 +119,9 @@ def _operation_document(name: str, operation: JSONObject, base: str) -> JSONObje
         },
         "$defs": _relink(definitions, "../components.json#/$defs/"),
     }
+    if operation.get("prefill"):
+        document["x-prefill"] = operation["prefill"]
+    return document
 
 
 def _describe(operation: JSONObject) -> str:

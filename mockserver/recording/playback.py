@@ -32,6 +32,7 @@ recordings and why each did not match, and ``unusable``: the files skipped.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -43,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockserver.contracts import load_contract_set
 from mockserver.errors import RecordingError
 from mockserver.exchange import JSON, Call, Reply
 from mockserver.recording.recordings import (
@@ -52,6 +54,7 @@ from mockserver.recording.recordings import (
     read_recording,
     redact_body,
 )
+from mockserver.validation import Rejected, parse_call
 
 _log = logging.getLogger("mockserver")
 
@@ -122,7 +125,9 @@ class PlaybackResponder:
                 path=str(self.directory),
             )
 
+        self._contracts = load_contract_set(version)
         self._lock = threading.Lock()
+        self._read_bodies: dict[str, JSON] = {}
         self._stamps: dict[str, _Stamp | None] = {}
         self._recordings: dict[str, Recording] = {}
         self._unusable: dict[str, str] = {}
@@ -184,6 +189,7 @@ class PlaybackResponder:
     def _forget(self, name: str) -> None:
         self._stamps.pop(name, None)
         self._recordings.pop(name, None)
+        self._read_bodies.pop(name, None)
         self._unusable.pop(name, None)
         self._served.discard(name)
 
@@ -198,6 +204,7 @@ class PlaybackResponder:
             self._unusable[name] = loaded
         else:
             self._recordings[name] = loaded
+            self._read_bodies[name] = self._body_as_read(loaded)
         if loaded != previous:
             self._served.discard(name)
 
@@ -214,6 +221,29 @@ class PlaybackResponder:
             )
         return recording
 
+    def _body_as_read(self, recording: Recording) -> JSON:
+        """Return the recorded body as validation hands it to a responder.
+
+        Calls arrive coerced and prefilled (``"5"`` read as ``5``), so the
+        recorded request is read the same way before the two are compared.
+        """
+        request = recording.request
+        operation = self._contracts.operations.get(recording.operation or "")
+        if operation is None or request.body is None:
+            return request.body
+        try:
+            call = parse_call(
+                self._contracts,
+                operation,
+                path=request.path_parameters,
+                query=request.query,
+                headers={},
+                body=json.dumps(request.body).encode(),
+            )
+        except Rejected:
+            return request.body
+        return call.body
+
     def _compare(self, recording: Recording, call: Call) -> _Comparison:
         comparison = _Comparison()
         if recording.operation != call.operation:
@@ -225,7 +255,9 @@ class PlaybackResponder:
         request = recording.request
         self._compare_values(comparison, "path", request.path_parameters, call.path)
         self._compare_values(comparison, "query", request.query, call.query)
-        recorded_body = request.text if request.text is not None else request.body
+        recorded_body = self._read_bodies.get(recording.name, request.body)
+        if request.text is not None:
+            recorded_body = request.text
         self._compare_values(comparison, "body", recorded_body, call.body)
         return comparison
 

@@ -79,7 +79,10 @@ def _fixed(kind: str, message: str) -> Callable[[Violation], V1Item]:
 
 
 def _v1_value_error(violation: Violation) -> V1Item:
-    return "value_error", violation.message.removeprefix("Value error, "), None
+    message = violation.message.removeprefix("Value error, ")
+    if message.startswith("Unable to parse string"):
+        return "value_error.parser", message, None
+    return "value_error", message, None
 
 
 def _v1_type_error(violation: Violation, kind: str, message: str) -> V1Item:
@@ -132,9 +135,6 @@ _V1: dict[str, Callable[[Violation], V1Item]] = {
     "bool_type": _typed("type_error.bool", "value could not be parsed to a boolean"),
     "bool_parsing": _typed("type_error.bool", "value could not be parsed to a boolean"),
     "uuid_parsing": _typed("type_error.uuid", "value is not a valid uuid"),
-    "datetime_from_date_parsing": _typed(
-        "value_error.datetime", "invalid datetime format"
-    ),
     "time_delta_parsing": _typed("value_error.duration", "invalid duration format"),
     "enum": _v1_enum,
     "literal_error": _v1_enum,

@@ -1,14 +1,18 @@
 """Check a request against its operation's contract and build the :class:`Call`.
 
-The order follows the real server: the body is decoded (non-UTF-8 bytes
-answer 400), parsed (malformed JSON is a ``json_invalid`` violation), then
-path, query and body are validated together so that one 422 lists every
-violation. A reply is checked against the response contract the same way.
+The order follows the real server: the body is decoded (bytes that are not
+UTF-8, -16 or -32 answer 400), parsed (malformed JSON is a ``json_invalid``
+violation; JSON nested deeper than :data:`MAX_NESTING`, integers of more
+than 4300 digits and unpaired surrogates answer 400), then path, query and
+body are validated together so that one 422 lists every violation. A reply
+is checked against the response contract the same way.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,10 +20,14 @@ from mockserver.contracts import ContractSet, Operation
 from mockserver.errors import MockserverError
 from mockserver.exchange import Call, Reply
 from mockserver.validation.envelopes import detail, validation_error
-from mockserver.validation.violations import Violation, find_violations
+from mockserver.validation.violations import Violation, coerce, find_violations
 
 UNPARSEABLE_BODY = "There was an error parsing the body"
+MAX_NESTING = 256
+"""How deeply arrays and objects may nest in a body; deeper answers 400."""
+
 _NO_BODY = object()
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 
 
 class Rejected(MockserverError):
@@ -58,22 +66,24 @@ def parse_call(
     """
     text = _decode(body, contracts.version)
     document = _parse(text, contracts.version) if _is_json(headers) else _NO_BODY
+    document = _prefilled(operation, document)
 
     violations = _check_parameters(contracts, operation, "path", path)
     violations += _check_parameters(contracts, operation, "query", query)
+    read = None
     if operation.request_schema is not None:
-        violations += _check_body(contracts, operation, document)
+        found, read = _check_body(contracts, operation, document)
+        violations += found
 
-    received = None if document is _NO_BODY else document
     if violations:
-        raise Rejected(
-            validation_error(contracts.version, violations, received), violations
-        )
+        received = None if document is _NO_BODY else document
+        reply = validation_error(contracts.version, violations, received)
+        raise Rejected(reply, violations)
     return Call(
         operation=operation.name,
         path=dict(path),
         query=dict(query),
-        body=_without_nulls(contracts, operation, received),
+        body=read,
         headers={name.lower(): value for name, value in headers.items()},
     )
 
@@ -102,6 +112,14 @@ def reply_violations(
     return find_violations(validator, reply.body, ("body",))
 
 
+def _prefilled(operation: Operation, document: Any) -> Any:
+    """Add the fields the endpoint fills in before it validates the body."""
+    if not operation.prefill or not isinstance(document, dict):
+        return document
+    missing = {k: v for k, v in operation.prefill.items() if k not in document}
+    return {**document, **missing}
+
+
 def _is_json(headers: Mapping[str, str]) -> bool:
     # FastAPI parses a body without a content type as JSON, and ignores one
     # sent with any other content type.
@@ -112,17 +130,22 @@ def _is_json(headers: Mapping[str, str]) -> bool:
 
 
 def _decode(body: bytes, version: str) -> str:
+    # Starlette hands the raw bytes to json.loads, which detects UTF-8, -16
+    # and -32 (a byte order mark included) and lets escaped surrogates through.
     try:
-        return body.decode("utf-8")
+        return body.decode(json.detect_encoding(body), "surrogatepass")
     except UnicodeDecodeError:
         raise Rejected(detail(400, UNPARSEABLE_BODY), []) from None
 
 
 def _parse(text: str, version: str) -> Any:
-    if not text.strip():
+    # Only an empty body is no body: whitespace is malformed JSON.
+    if not text:
         return _NO_BODY
     try:
-        return json.loads(text)
+        document = json.loads(
+            text, parse_constant=_not_finite, parse_float=_finite_or_none
+        )
     except json.JSONDecodeError as error:
         context = {
             "msg": error.msg,
@@ -137,6 +160,61 @@ def _parse(text: str, version: str) -> Any:
         raise Rejected(
             validation_error(version, [violation], text), [violation]
         ) from None
+    except (RecursionError, ValueError):
+        # Too deep for the parser, or an integer of more than 4300 digits:
+        # FastAPI answers 400 to whatever else json.loads raises.
+        raise Rejected(detail(400, UNPARSEABLE_BODY), []) from None
+    if _unservable(text, document):
+        raise Rejected(detail(400, UNPARSEABLE_BODY), [])
+    return document
+
+
+def _not_finite(constant: str) -> None:
+    # The real server answers NaN and Infinity (and numbers too large for a
+    # float, which Python reads as infinite) as null.
+    return None
+
+
+def _finite_or_none(literal: str) -> float | None:
+    number = float(literal)
+    return number if math.isfinite(number) else None
+
+
+def _unservable(text: str, document: Any) -> bool:
+    """Whether a parsed body nests too deeply or holds an unpaired surrogate.
+
+    Prefect's server answers 500 to both (it fails to echo values nested
+    past about 255 levels, and to store or encode a lone surrogate); here
+    they are refused before they reach a responder, whose every later
+    answer they would break.
+    """
+    deep = text.count("[") + text.count("{") > MAX_NESTING
+    unpaired = _SURROGATE.search(text) is not None
+    if not (deep or unpaired):
+        return False
+
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            if unpaired and not _encodable(value):
+                return True
+        elif isinstance(value, dict | list):
+            if depth >= MAX_NESTING:
+                return True
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                pending.append((key, depth))
+                pending.append((item, depth + 1))
+    return False
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_parameters(
@@ -168,32 +246,37 @@ def _missing_without_input(violations: list[Violation]) -> list[Violation]:
 
 def _check_body(
     contracts: ContractSet, operation: Operation, document: Any
-) -> list[Violation]:
+) -> tuple[list[Violation], Any]:
+    """Return the body's violations and the body as the server reads it."""
     schema = contracts.resolve(operation.part_ref("request"))
     fields = list(schema.get("properties", {}))
     if document is _NO_BODY or document is None:
         if operation.request_required:
-            return [Violation(("body",), "missing", "Field required", None)]
-        return []
+            return [Violation(("body",), "missing", "Field required", None)], None
+        return [], None
 
-    if _is_parameter_bundle(schema) and not isinstance(document, dict):
+    bundle = _is_parameter_bundle(schema)
+    if bundle and not isinstance(document, dict):
         # FastAPI reads each field of a bundled body separately and finds
         # none of them in a body that is not an object.
-        return [
+        missing = [
             Violation(("body", name), "missing", "Field required", None)
             for name in fields
         ]
+        return missing, None
 
-    bundle = _is_parameter_bundle(schema)
     if bundle:
         document = _without_nulls(contracts, operation, document)
     validator = contracts.validator_for(operation.part_ref("request"))
+    coercions: list[Violation] = []
+    pydantic = _pydantic(contracts)
     found = find_violations(
-        validator, document, ("body",), fields, pydantic=_pydantic(contracts)
+        validator, document, ("body",), fields, pydantic=pydantic, coercions=coercions
     )
+    read = coerce(document, coercions, ("body",), pydantic)
     # Each bundled field is a parameter of its own, so a missing one has no
     # enclosing object to show as its input.
-    return _missing_without_input(found) if bundle else found
+    return (_missing_without_input(found) if bundle else found), read
 
 
 def _pydantic(contracts: ContractSet) -> int:
@@ -214,4 +297,10 @@ def _is_parameter_bundle(schema: Mapping[str, Any]) -> bool:
     return str(schema.get("title", "")).startswith("Body_")
 
 
-__all__ = ["UNPARSEABLE_BODY", "Rejected", "parse_call", "reply_violations"]
+__all__ = [
+    "MAX_NESTING",
+    "UNPARSEABLE_BODY",
+    "Rejected",
+    "parse_call",
+    "reply_violations",
+]

@@ -13,6 +13,7 @@ The real server takes those, so they are not violations here either.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ def find_violations(
     fields: Sequence[str] = (),
     *,
     pydantic: int = 2,
+    coercions: list[Violation] | None = None,
 ) -> list[Violation]:
     """Return every violation of ``instance``, in the order pydantic reports them.
 
@@ -67,13 +69,49 @@ def find_violations(
         reports violations field by field in that order, extra fields last.
     :param pydantic: the major version of pydantic whose lax coercions the
         server applies (1 for Prefect 2, 2 for Prefect 3).
+    :param coercions: when given, receives the type mismatches that lax mode
+        forgives, for :func:`coerce` to apply.
     """
     found: dict[tuple[Location, str], Violation] = {}
     for error in validator.iter_errors(instance):
         for violation in _translate(error, where):
             if not _coercible(violation, pydantic):
                 found.setdefault((violation.location, violation.kind), violation)
+            elif coercions is not None:
+                coercions.append(violation)
     return sorted(found.values(), key=lambda v: _order(v, fields, where))
+
+
+def coerce(
+    instance: Any, coercions: Sequence[Violation], where: Location, pydantic: int = 2
+) -> Any:
+    """Return ``instance`` with the values lax mode converts, converted.
+
+    The real server answers with what pydantic made of the request: ``"5"``
+    sent for an integer comes back as ``5``, ``"yes"`` for a boolean as ``true``.
+    """
+    if not coercions:
+        return instance
+    result = copy.deepcopy(instance)
+    for violation in coercions:
+        *parents, last = violation.location[len(where) :]
+        target = result
+        for key in parents:
+            target = target[key]
+        target[last] = _converted(violation, pydantic)
+    return result
+
+
+def _converted(violation: Violation, pydantic: int) -> Any:
+    value = violation.input
+    expected = _EXPECTED[violation.kind]
+    if expected == "integer":
+        return int(float(value)) if isinstance(value, str) else int(value)
+    if expected == "number":
+        return float(value)
+    if expected == "boolean":
+        return value in (1, True) or str(value).lower() in _TRUTHY
+    return str(value)
 
 
 def _rule(error: ValidationError) -> Any:
@@ -332,6 +370,13 @@ def _pattern(error: ValidationError, location: Location) -> Iterator[Violation]:
 
 
 def _format(error: ValidationError, location: Location) -> Iterator[Violation]:
+    if _rule(error) == "date-time":
+        # Prefect parses date-times itself (pendulum in 2, whenever in 3)
+        # and words every failure the same way.
+        message = f"Value error, Unable to parse string [{_got(error)}]"
+        yield Violation(location, "value_error", message, _got(error), {"error": {}})
+        return
+
     kind, noun = _FORMATS.get(_rule(error), ("value_error", "value"))
     reason = f"invalid {_rule(error)}"
     if _rule(error) == "uuid" and isinstance(_got(error), str):
@@ -354,7 +399,6 @@ def _uuid_reason(text: str) -> str:
 
 _FORMATS = {
     "uuid": ("uuid_parsing", "UUID"),
-    "date-time": ("datetime_from_date_parsing", "datetime"),
     "date": ("date_from_datetime_parsing", "date"),
     "time": ("time_parsing", "time"),
     "duration": ("time_delta_parsing", "timedelta"),
@@ -400,4 +444,4 @@ def _order(
     return (0, fields.index(first) if first in fields else len(fields))
 
 
-__all__ = ["Location", "Violation", "find_violations"]
+__all__ = ["Location", "Violation", "coerce", "find_violations"]

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from waitress.server import create_server
 
 from mockserver.contracts import ContractSet, contracts_root, load_contract_set
 from mockserver.recording import (
@@ -20,6 +18,7 @@ from mockserver.recording import (
     Recording,
     write_recording,
 )
+from mockserver.serve import ServerThread
 
 COMMITTED = Path(__file__).parents[2] / "fixtures" / "recordings" / "prefect-3.9.1"
 FLOW_ID = "2d1e2f36-5f0a-4b63-9d3c-7c1b0e2a4f11"
@@ -30,26 +29,8 @@ OTHER_ID = "6f1c3e2a-7b4d-4c8e-9f0a-1d2e3f4a5b6c"
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
     """Serve a WSGI application on a free loopback port; yield its API URL."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    stopping = threading.Event()
-
-    def run() -> None:
-        try:
-            server.run()
-        except OSError:
-            # Closing the sockets under the running loop is how it stops.
-            if not stopping.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}/api"
-    finally:
-        stopping.set()
-        server.task_dispatcher.shutdown()
-        server.close()
-        thread.join(timeout=10)
+    with ServerThread(app) as server:
+        yield server.api_url
 
 
 def deployment(deployment_id: str = DEPLOYMENT_ID, **fields: Any) -> dict[str, Any]:

@@ -13,19 +13,6 @@ from mockserver.recording import PlaybackResponder, list_recordings, read_record
 
 from .conftest import COMMITTED, serving
 
-KNOWN_DIFFERENCES = {
-    "0008-create_deployment-422.json": (
-        "the real server's 422 echoes the body with the default 'parameters': {} "
-        "added before reporting the missing flow_id; the mock echoes it as sent"
-    ),
-}
-"""Recordings answered by the validation layer, not by playback, that differ.
-
-Their requests break the contract, so the mock's own validation answers them
-before the playback responder is asked. Remove an entry once the validation
-layer answers like the real server.
-"""
-
 
 @pytest.fixture(scope="module")
 def playback_url() -> Any:
@@ -53,7 +40,7 @@ def test_replaying_the_session_returns_every_recorded_answer(
             if got != (recording.response.status, recording.response.body):
                 differences[name] = got
 
-    assert sorted(differences) == sorted(KNOWN_DIFFERENCES), differences
+    assert differences == {}
 
 
 def test_an_unrecorded_call_explains_itself_over_http(playback_url: str) -> None:

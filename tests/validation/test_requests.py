@@ -116,7 +116,8 @@ def test_3_9_1_reports_every_violation_like_pydantic_2(
     assert rejected.reply.status == 422
     assert [{k: item[k] for k in ("type", "loc", "msg")} for item in items] == expected
     assert rejected.reply.body["exception_message"] == "Invalid request received."
-    assert rejected.reply.body["request_body"] == body
+    # create_deployment fills in "parameters": {} before validating.
+    assert rejected.reply.body["request_body"] == {**body, "parameters": {}}
 
 
 @pytest.mark.parametrize(
@@ -271,21 +272,30 @@ def test_non_object_filter_body_misses_every_bundled_field() -> None:
 
 
 @pytest.mark.parametrize(
-    ("version", "body"),
+    ("version", "body", "read"),
     [
-        ("3.9.1", {"limit": "5"}),
-        ("3.9.1", {"limit": 5.0}),
-        ("3.9.1", {"limit": True}),
-        ("2.14.16", {"limit": 5.5}),
+        ("3.9.1", {"limit": "5"}, {"limit": 5}),
+        ("3.9.1", {"limit": 5.0}, {"limit": 5}),
+        ("3.9.1", {"limit": True}, {"limit": 1}),
+        ("2.14.16", {"limit": 5.5}, {"limit": 5}),
+        ("3.9.1", {"offset": "2", "limit": 3}, {"offset": 2, "limit": 3}),
     ],
-    ids=["numeric-string", "integral-float", "bool", "v1-truncates-floats"],
+    ids=["numeric-string", "integral-float", "bool", "v1-truncates-floats", "mixed"],
 )
-def test_lax_coercions_of_the_real_server_are_accepted(
-    version: str, body: dict[str, Any]
+def test_lax_coercions_are_accepted_and_applied(
+    version: str, body: dict[str, Any], read: dict[str, Any]
 ) -> None:
     call = _accept(version, "read_deployments", json.dumps(body).encode())
 
-    assert call.body == body
+    assert call.body == read
+
+
+def test_coerced_booleans_reach_the_responder_as_booleans() -> None:
+    body = {"name": "d", "flow_id": DEPLOYMENT_ID, "paused": "yes"}
+
+    call = _accept("3.9.1", "create_deployment", json.dumps(body).encode())
+
+    assert call.body["paused"] is True
 
 
 def test_fractional_float_for_an_integer_is_rejected_in_3_9_1() -> None:
@@ -343,3 +353,39 @@ def test_missing_query_parameter_is_reported_without_input() -> None:
             "input": None,
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("version", "item"),
+    [
+        (
+            "3.9.1",
+            {
+                "type": "value_error",
+                "loc": ["body", "scheduled_before"],
+                "msg": "Value error, Unable to parse string [yesterday]",
+                "input": "yesterday",
+                "ctx": {"error": {}},
+            },
+        ),
+        (
+            "2.14.16",
+            {
+                "loc": ["body", "scheduled_before"],
+                "msg": "Unable to parse string [yesterday]",
+                "type": "value_error.parser",
+            },
+        ),
+    ],
+    ids=["3.9.1", "2.14.16"],
+)
+def test_unparseable_dates_are_worded_like_prefects_own_parser(
+    version: str, item: dict[str, Any]
+) -> None:
+    body = {"deployment_ids": [DEPLOYMENT_ID], "scheduled_before": "yesterday"}
+
+    rejected = _rejection(
+        version, "get_scheduled_flow_runs_for_deployments", json.dumps(body).encode()
+    )
+
+    assert rejected.reply.body["exception_detail"] == [item]
