@@ -189,6 +189,89 @@ def _body_parse_errors(draft: JSONObject, entry: Mapping[str, Any]) -> None:
             _set_responses(operation, {"400": response})
 
 
+def _bundled_bodies_nullable(draft: JSONObject, entry: Mapping[str, Any]) -> None:
+    """Let bundled bodies, and each of their fields, be ``null``.
+
+    FastAPI reads a body made of several ``Body()`` parameters field by field
+    and takes ``null``, for the whole body or for one field, as not sent.
+    """
+    for operation in draft["operations"].values():
+        bundle = _bundle(draft, operation)
+        if bundle is None:
+            continue
+        for name, prop in bundle["properties"].items():
+            bundle["properties"][name] = _nullable(prop)
+        operation["request"]["schema"] = _nullable(operation["request"]["schema"])
+        operation["request"]["required"] = False
+
+
+def _filter_limits(draft: JSONObject, entry: Mapping[str, Any]) -> None:
+    """Bound ``limit`` and ``offset`` of bundled bodies as the handlers do.
+
+    The handlers refuse a limit outside ``0..maximum`` with 422 and a plain
+    ``{"detail": "Invalid limit: ..."}``, so that 422 is either body. The
+    bounds carry ``x-checked-by-handler``: request validation leaves them to
+    the responder, which answers with the handler's own body.
+    """
+    maximum = entry.get("maximum", 200)
+    plain = {
+        "anyOf": [
+            {"$ref": "#/components/ValidationErrorEnvelope"},
+            {"$ref": "#/components/ErrorDetail"},
+        ]
+    }
+    for operation in draft["operations"].values():
+        bundle = _bundle(draft, operation)
+        if bundle is None or "limit" not in bundle["properties"]:
+            continue
+        limit = _core(bundle["properties"]["limit"])
+        if "maximum" in limit:
+            continue
+        limit.update({"minimum": 0, "maximum": maximum, "x-checked-by-handler": True})
+        response = operation["responses"].get(
+            "422", {"description": "Validation Error"}
+        )
+        operation["responses"]["422"] = {**response, "schema": plain}
+
+
+def _uuid_paths_not_found(draft: JSONObject, entry: Mapping[str, Any]) -> None:
+    """Let operations with UUID path parameters answer Starlette's 404.
+
+    Prefect 3 routes such paths with a UUID converter: a malformed id matches
+    no route and gets ``{"detail": "Not Found"}`` whatever the operation.
+    """
+    detail = {"$ref": "#/components/ErrorDetail"}
+    for operation in draft["operations"].values():
+        parameters = operation["parameters"]["path"]["properties"].values()
+        if not any(p.get("format") == "uuid" for p in parameters):
+            continue
+        current = operation["responses"].get("404")
+        if current is None:
+            operation["responses"]["404"] = {
+                "description": "No route matches a malformed id",
+                "schema": detail,
+            }
+        elif current["schema"] != detail:
+            current["schema"] = {"anyOf": [current["schema"], detail]}
+        operation["responses"] = dict(sorted(operation["responses"].items()))
+
+
+def _bundle(draft: JSONObject, operation: JSONObject) -> JSONObject | None:
+    request = operation["request"]
+    if request is None:
+        return None
+    name = _core(request["schema"]).get("$ref", "").removeprefix("#/components/")
+    bundle: JSONObject | None = draft["components"].get(name)
+    if bundle is None or not str(bundle.get("title", "")).startswith("Body_"):
+        return None
+    return bundle
+
+
+def _core(schema: JSONObject) -> JSONObject:
+    options = [o for o in schema.get("anyOf", []) if o != {"type": "null"}]
+    return options[0] if len(options) == 1 else schema
+
+
 def _answered(draft: JSONObject) -> set[str]:
     return _reachable(
         (
@@ -234,6 +317,9 @@ RULES: dict[str, Callable[[JSONObject, Mapping[str, Any]], None]] = {
     "optional-properties-nullable": _optional_properties_nullable,
     "optional-scalars-nullable": _optional_scalars_nullable,
     "body-parse-errors": _body_parse_errors,
+    "bundled-bodies-nullable": _bundled_bodies_nullable,
+    "filter-limits": _filter_limits,
+    "uuid-paths-not-found": _uuid_paths_not_found,
 }
 """Named transformations a correction may apply with ``"rule": NAME``."""
 

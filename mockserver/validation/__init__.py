@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from mockserver.validation.envelopes import ENVELOPE_MESSAGE, detail, validation_error
 from mockserver.validation.requests import (
+    MAX_NESTING,
     UNPARSEABLE_BODY,
     Rejected,
     parse_call,
@@ -19,6 +20,7 @@ from mockserver.validation.violations import Location, Violation, find_violation
 
 __all__ = [
     "ENVELOPE_MESSAGE",
+    "MAX_NESTING",
     "UNPARSEABLE_BODY",
     "Location",
     "Rejected",

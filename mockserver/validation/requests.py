@@ -22,6 +22,8 @@ from mockserver.exchange import Call, Reply
 from mockserver.validation.envelopes import detail, validation_error
 from mockserver.validation.violations import Violation, coerce, find_violations
 
+JSONObject = dict[str, Any]
+
 UNPARSEABLE_BODY = "There was an error parsing the body"
 MAX_NESTING = 256
 """How deeply arrays and objects may nest in a body; deeper answers 400."""
@@ -64,8 +66,10 @@ def parse_call(
     :raises Rejected: when the body is not UTF-8 (400) or anything breaks
         the contract (422, listing every violation).
     """
-    text = _decode(body, contracts.version)
-    document = _parse(text, contracts.version) if _is_json(headers) else _NO_BODY
+    document: Any = _NO_BODY
+    # The real server reads a body only for operations that take one.
+    if operation.request_schema is not None and _is_json(headers):
+        document = _parse(_decode(body, contracts.version), contracts.version)
     document = _prefilled(operation, document)
 
     violations = _check_parameters(contracts, operation, "path", path)
@@ -248,7 +252,7 @@ def _check_body(
     contracts: ContractSet, operation: Operation, document: Any
 ) -> tuple[list[Violation], Any]:
     """Return the body's violations and the body as the server reads it."""
-    schema = contracts.resolve(operation.part_ref("request"))
+    schema = _request_model(contracts, operation)
     fields = list(schema.get("properties", {}))
     if document is _NO_BODY or document is None:
         if operation.request_required:
@@ -287,9 +291,20 @@ def _without_nulls(contracts: ContractSet, operation: Operation, document: Any) 
     """Drop null fields of a bundled body: FastAPI treats them as not sent."""
     if operation.request_schema is None or not isinstance(document, dict):
         return document
-    if not _is_parameter_bundle(contracts.resolve(operation.part_ref("request"))):
+    if not _is_parameter_bundle(_request_model(contracts, operation)):
         return document
     return {name: value for name, value in document.items() if value is not None}
+
+
+def _request_model(contracts: ContractSet, operation: Operation) -> JSONObject:
+    """Return the body's object schema, looking through a nullable wrapper."""
+    schema = contracts.resolve(operation.part_ref("request"))
+    options = [o for o in schema.get("anyOf", []) if o != {"type": "null"}]
+    if len(options) == 1 and "$ref" in options[0]:
+        base = contracts.registry.resolver(base_uri=operation.uri)
+        resolved: JSONObject = base.lookup(options[0]["$ref"]).contents
+        return contracts.resolve(resolved)
+    return schema
 
 
 def _is_parameter_bundle(schema: Mapping[str, Any]) -> bool:

@@ -130,7 +130,7 @@ def _schema(error: ValidationError) -> Mapping[str, Any]:
 def _translate(error: ValidationError, where: Location) -> Iterator[Violation]:
     keyword = str(error.validator)
     location = where + tuple(error.absolute_path)
-    if keyword in _IGNORED_KEYWORDS:
+    if keyword in _IGNORED_KEYWORDS or _left_to_handler(error):
         return
     if keyword in ("anyOf", "oneOf"):
         yield from _translate_union(error, where)
@@ -138,6 +138,12 @@ def _translate(error: ValidationError, where: Location) -> Iterator[Violation]:
 
     translate = _KEYWORDS.get(keyword, _generic)
     yield from translate(error, location)
+
+
+def _left_to_handler(error: ValidationError) -> bool:
+    """Whether the contract leaves this bound for the responder to enforce."""
+    bound = error.validator in ("minimum", "maximum")
+    return bound and bool(_schema(error).get("x-checked-by-handler"))
 
 
 def _translate_union(error: ValidationError, where: Location) -> Iterator[Violation]:

@@ -46,7 +46,7 @@ def test_assembled_document_is_valid_openapi_3_1(contract_set: ContractSet) -> N
         ("3.9.1", "update_deployment", {204, 400, 404, 409, 422}),
         ("3.9.1", "delete_deployment", {204, 404, 422}),
         ("3.9.1", "create_deployment_schedules", {201, 400, 404, 409, 422}),
-        ("3.9.1", "schedule_deployment", {200, 400, 422}),
+        ("3.9.1", "schedule_deployment", {200, 400, 404, 422}),
         ("3.9.1", "set_flow_run_state", {200, 201, 400, 404, 422}),
         ("2.14.16", "create_deployment", {200, 201, 400, 404, 409, 422}),
         ("2.14.16", "set_schedule_active", {200, 404, 422}),
