@@ -36,6 +36,16 @@ a fault in a request that was fine; 404 and 409 are turned into domain errors
 by the Prefect client; 400 with a ``detail`` is the shape the real server uses
 for errors outside validation, and the Prefect client puts it in its message.
 
+A request body larger than ``max_body_size`` (:data:`MAX_BODY_SIZE`, 10 MiB,
+by default) answers 413 ``{"detail": ...}`` without being read; the real
+server sets no limit. The journal keeps bodies up to
+:data:`JOURNAL_BODY_LIMIT` and only the size of larger ones, so that a full
+journal stays small.
+
+The operator's control API, fault injection and a live dashboard are served
+under ``/__mock`` (see :mod:`mockserver.operator`); the served OpenAPI
+document lists the control operations under their own tag.
+
 Every request is logged as one INFO line on the ``mockserver`` logger::
 
     POST /api/deployments/ create_deployment 201 2.1ms
@@ -50,20 +60,28 @@ import time
 import traceback
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import flask
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import Rule
 
 from mockserver.contracts import ContractSet, Operation, load_contract_set
 from mockserver.contracts.openapi import assemble
 from mockserver.exchange import JSON, Reply, Responder
 from mockserver.journal import Entry, Journal
+from mockserver.operator import (
+    Console,
+    FaultInjector,
+    FaultPlan,
+    InjectedReply,
+    document_with_control,
+    install,
+)
 from mockserver.state import Lifecycle, StatefulResponder
 from mockserver.validation import (
     Rejected,
@@ -77,6 +95,12 @@ API_PREFIX = "/api"
 """Where the API is served, as on a real Prefect server."""
 
 OPENAPI_PATH = API_PREFIX + "/openapi.json"
+
+MAX_BODY_SIZE = 10 * 1024 * 1024
+"""The largest request body served by default, in bytes; larger answers 413."""
+
+JOURNAL_BODY_LIMIT = 64 * 1024
+"""Bodies larger than this, in bytes, are journaled as a note of their size."""
 
 _log = logging.getLogger("mockserver")
 
@@ -205,23 +229,25 @@ class _Edge:
     def view(self, **_: str) -> flask.Response:
         started = time.perf_counter()
         arrived = datetime.now(UTC)
-        request = flask.request
-        body = request.get_data(cache=False)
+        body, refusal = _read_body()
 
-        if self._is_preflight():
+        if refusal is not None:
+            outcome = _Outcome(refusal)
+            response = _render(refusal)
+        elif self._is_preflight():
             outcome = _Outcome(Reply(200, "OK"))
             response = self._preflight_response()
         else:
             outcome = self._outcome(body)
             try:
                 response = _render(outcome.reply)
-            except (TypeError, ValueError) as error:
+            except (RecursionError, TypeError, ValueError) as error:
                 outcome = _failed(outcome.operation, error)
                 response = _render(outcome.reply)
         self._add_cors_headers(response)
 
         elapsed = (time.perf_counter() - started) * 1000
-        self._record(outcome, arrived, body, elapsed)
+        self._record(outcome, arrived, body, len(response.get_data()), elapsed)
         return response
 
     def _outcome(self, body: bytes) -> _Outcome:
@@ -263,7 +289,8 @@ class _Edge:
         return _Outcome(reply, operation.name, request_violations, violations)
 
     def _check(self, operation: Operation, reply: Reply) -> list[Violation]:
-        if not self.check_replies:
+        # An injected fault is what the operator asked for, not a broken contract.
+        if not self.check_replies or isinstance(reply, InjectedReply):
             return []
         violations = reply_violations(self.contracts, operation, reply)
         if violations:
@@ -321,10 +348,18 @@ class _Edge:
             response.headers["vary"] = "Origin"
 
     def _record(
-        self, outcome: _Outcome, arrived: datetime, body: bytes, elapsed: float
+        self,
+        outcome: _Outcome,
+        arrived: datetime,
+        body: bytes,
+        reply_size: int,
+        elapsed: float,
     ) -> None:
         request = flask.request
         reply = outcome.reply
+        reply_body = reply.body
+        if reply_size > JOURNAL_BODY_LIMIT:
+            reply_body = _not_kept(reply_size)
         self.journal.record(
             Entry(
                 time=arrived,
@@ -334,10 +369,10 @@ class _Edge:
                 query=_first_values(request.args),
                 request_body=_readable(body),
                 status=reply.status,
-                reply_body=reply.body,
+                reply_body=reply_body,
                 duration_ms=elapsed,
-                request_violations=tuple(outcome.request_violations),
-                reply_violations=tuple(outcome.reply_violations),
+                request_violations=_small(outcome.request_violations, len(body)),
+                reply_violations=_small(outcome.reply_violations, reply_size),
                 error=outcome.error,
             )
         )
@@ -395,14 +430,52 @@ def _first_values(arguments: Mapping[str, str]) -> dict[str, str]:
     return dict(arguments.items())
 
 
+def _read_body() -> tuple[bytes, Reply | None]:
+    """Return the request's body, or the 413 that refuses it."""
+    request = flask.request
+    try:
+        return request.get_data(cache=False), None
+    except RequestEntityTooLarge:
+        size = request.content_length
+        sent = "" if size is None else f" ({size} bytes)"
+        message = (
+            f"Request body too large{sent}: this mock server accepts at most "
+            f"{request.max_content_length} bytes (mockserver serve --max-body-size)"
+        )
+        return b"", detail(413, message)
+
+
 def _readable(body: bytes) -> Any:
     if not body:
         return None
+    if len(body) > JOURNAL_BODY_LIMIT:
+        return _not_kept(len(body))
     text = body.decode("utf-8", errors="replace")
     try:
         return json.loads(text)
-    except ValueError:
+    except (RecursionError, ValueError):
         return text
+
+
+def _not_kept(size: int) -> str:
+    return f"<{size} bytes, more than the journal keeps>"
+
+
+def _small(violations: Sequence[Violation], size: int) -> tuple[Violation, ...]:
+    """Return violations fit for the journal: large inputs noted by their size.
+
+    A violation's input can be the whole body it was found in, so only those
+    of a large body are measured.
+    """
+    if size <= JOURNAL_BODY_LIMIT:
+        return tuple(violations)
+    kept = []
+    for violation in violations:
+        input_size = len(_dump(violation.input))
+        if input_size > JOURNAL_BODY_LIMIT:
+            violation = replace(violation, input=_not_kept(input_size))
+        kept.append(violation)
+    return tuple(kept)
 
 
 def create_app(
@@ -414,6 +487,9 @@ def create_app(
     check_replies: bool = True,
     journal_size: int = 1000,
     contracts_root: Path | None = None,
+    max_body_size: int = MAX_BODY_SIZE,
+    faults: FaultPlan | None = None,
+    control_token: str | None = None,
 ) -> flask.Flask:
     """Return a Flask application serving one Prefect version's contract set.
 
@@ -429,17 +505,29 @@ def create_app(
     :param journal_size: how many exchanges the journal keeps (see
         :func:`journal_of`).
     :param contracts_root: the folder holding contract sets, if not the default.
+    :param max_body_size: the largest request body answered, in bytes; a
+        larger one answers 413 ``{"detail": ...}`` without being read. The
+        real server sets no limit; this one keeps a hostile client from
+        exhausting memory.
+    :param faults: the fault rules in force from the start (see
+        :mod:`mockserver.operator.faults`); the control API can change them.
+    :param control_token: the token the control API under ``/__mock`` asks
+        for; ``None`` leaves it open.
     :raises UnknownVersion: when no contract set exists for ``prefect_version``.
+    :raises FaultError: when a fault rule names an operation not served.
     """
     contracts = load_contract_set(prefect_version, root=contracts_root)
     if responder is None:
         responder = StatefulResponder(prefect_version, lifecycle=lifecycle, seed=seed)
+    injector = FaultInjector(responder, faults, seed=seed)
     edge = _Edge(
-        contracts, responder, Journal(journal_size), check_replies=check_replies
+        contracts, injector, Journal(journal_size), check_replies=check_replies
     )
+    edge.openapi = document_with_control(edge.openapi)
 
     app = flask.Flask("mockserver")
     app.response_class = _Response
+    app.config["MAX_CONTENT_LENGTH"] = max_body_size
     app.extensions["mockserver"] = edge
     # One rule for every method and path: the routing above is Starlette's.
     for rule in ("/", "/<path:anything>"):
@@ -448,6 +536,8 @@ def create_app(
         )
     app.view_functions["mockserver"] = edge.view
     app.register_error_handler(Exception, _last_resort)
+    console = Console(contracts, edge.journal, injector, seed=seed, lifecycle=lifecycle)
+    install(app, console, token=control_token)
     return app
 
 
@@ -468,4 +558,11 @@ def journal_of(app: flask.Flask) -> Journal:
     return edge.journal
 
 
-__all__ = ["API_PREFIX", "OPENAPI_PATH", "create_app", "journal_of"]
+__all__ = [
+    "API_PREFIX",
+    "JOURNAL_BODY_LIMIT",
+    "MAX_BODY_SIZE",
+    "OPENAPI_PATH",
+    "create_app",
+    "journal_of",
+]

@@ -14,6 +14,7 @@ import click
 
 from mockserver.cli_contracts import contracts
 from mockserver.cli_record import record
+from mockserver.cli_verify import verify
 from mockserver.contracts import available_versions
 from mockserver.errors import MockserverError
 from mockserver.exchange import Responder
@@ -91,6 +92,35 @@ def main() -> None:
     default="info",
     show_default=True,
 )
+@click.option(
+    "--max-body-size",
+    type=click.IntRange(min=1),
+    default=None,
+    show_default="10 MiB",
+    help="Largest request body in bytes; a larger one answers 413.",
+)
+@click.option(
+    "--faults",
+    "faults_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="JSON file of fault rules in force from the start (latency, status, "
+    "dropped connections); change them at /__mock/faults.",
+)
+@click.option(
+    "--control-token",
+    envvar="MOCKSERVER_CONTROL_TOKEN",
+    default=None,
+    help="Token the control API and dashboard under /__mock ask for "
+    "(Authorization: Bearer TOKEN); without one they are open.",
+)
+@click.option(
+    "--journal-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="How many requests the journal at /__mock/requests keeps.",
+)
 def serve(
     host: str,
     port: int,
@@ -101,16 +131,31 @@ def serve(
     seed: int,
     lifecycle: Lifecycle,
     log_level: str,
+    max_body_size: int | None,
+    faults_file: Path | None,
+    control_token: str | None,
+    journal_size: int,
 ) -> None:
     """Serve the Prefect API at http://HOST:PORT/api until interrupted."""
     # Imported here so that commands which serve nothing skip loading Flask.
-    from mockserver.app import create_app
+    from mockserver.app import MAX_BODY_SIZE, create_app
+    from mockserver.operator import FaultPlan
     from mockserver.serve import serve as run
 
     configure_logging(log_level)
     responder = _responder(mode, version, fixtures, placeholders)
     try:
-        app = create_app(version, responder=responder, seed=seed, lifecycle=lifecycle)
+        faults = FaultPlan.load(faults_file) if faults_file is not None else None
+        app = create_app(
+            version,
+            responder=responder,
+            seed=seed,
+            lifecycle=lifecycle,
+            max_body_size=max_body_size or MAX_BODY_SIZE,
+            faults=faults,
+            control_token=control_token,
+            journal_size=journal_size,
+        )
         run(app, host=host, port=port)
     except MockserverError as error:
         raise click.ClickException(str(error)) from error
@@ -134,6 +179,7 @@ def _responder(
 
 main.add_command(contracts)
 main.add_command(record)
+main.add_command(verify)
 
 
 __all__ = ["configure_logging", "main"]

@@ -13,6 +13,8 @@ anything this package raises on purpose::
     ├── RecordingError            a recording is unreadable or escapes its directory
     ├── OperationRefused          the state refuses a call as Prefect does (404, 409)
     ├── ReferenceServerError      a real Prefect server could not be started
+    ├── ServerFailure             the mock server failed to answer a test's request
+    ├── FaultError                a fault rule or fault file is malformed
     └── ConformanceError          a conformance run cannot start (bad deviations file)
 
 Context is kept on attributes as well as in the message, so callers can act
@@ -126,6 +128,36 @@ class ReferenceServerError(MockserverError):
             f"\n--- last lines of the server log ---\n{log_tail}" if log_tail else ""
         )
         super().__init__(f"{message}{suffix}")
+
+
+class FaultError(MockserverError):
+    """A fault rule, or a file of them, cannot be used.
+
+    :param path: the file at fault, if any.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class ServerFailure(MockserverError):
+    """The mock server failed while answering requests a test made.
+
+    A defect in mockserver rather than in the code under test: the client
+    was answered 400 and the traceback kept in the journal.
+
+    :param failures: ``(request, traceback)`` pairs, the request as
+        ``"METHOD /path (operation)"``.
+    """
+
+    def __init__(self, failures: Sequence[tuple[str, str]]) -> None:
+        self.failures = tuple(failures)
+        parts = [f"{request}:\n{trace}" for request, trace in self.failures]
+        super().__init__(
+            f"the mock server failed to answer {len(parts)} request(s):\n\n"
+            + "\n\n".join(parts)
+        )
 
 
 class ConformanceError(MockserverError):

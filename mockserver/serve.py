@@ -2,6 +2,8 @@
 
 The server identifies itself as ``uvicorn``, the ``Server`` header a real
 Prefect server sends, so that nothing in an answer tells the two apart.
+:func:`serve` blocks until interrupted; :class:`ServerThread` serves from a
+background thread of the current process, for tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import threading
 from typing import Any
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 from mockserver.app import API_PREFIX
@@ -19,6 +23,11 @@ from mockserver.app import API_PREFIX
 _log = logging.getLogger("mockserver")
 
 SERVER_HEADER = "uvicorn"
+
+BACKSTOP_FACTOR = 8
+"""Bodies over this many times the application's limit are cut off unread."""
+
+_WAITRESS_DEFAULT_LIMIT = 1024**3
 
 
 def is_loopback(host: str) -> bool:
@@ -53,7 +62,11 @@ def bind(
         )
     listening = _listen(host, port)
     server = create_server(
-        app, sockets=[listening], threads=threads, ident=SERVER_HEADER
+        app,
+        sockets=[listening],
+        threads=threads,
+        ident=SERVER_HEADER,
+        max_request_body_size=_backstop(app),
     )
     shown_host = f"[{host.strip('[]')}]" if ":" in host else host
     _log.info(
@@ -63,6 +76,15 @@ def bind(
         API_PREFIX,
     )
     return server
+
+
+def _backstop(app: Flask) -> int:
+    # The application answers a body over its limit with the real server's
+    # 413 format, once waitress has spooled it to disk. Far larger bodies are
+    # refused by waitress as they arrive (in its own format), so that
+    # no client can fill the disk.
+    limit = app.config.get("MAX_CONTENT_LENGTH")
+    return BACKSTOP_FACTOR * limit if limit else _WAITRESS_DEFAULT_LIMIT
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -91,4 +113,104 @@ def serve(
         server.close()
 
 
-__all__ = ["SERVER_HEADER", "bind", "is_loopback", "serve"]
+class ServerThread:
+    """Serve an application from a background thread of this process.
+
+    ::
+
+        server = ServerThread(create_app(), port=0)
+        server.start()
+        httpx.get(server.api_url + "/health")
+        server.stop()
+
+    Also a context manager that starts and stops the server.
+
+    :param app: the application to serve.
+    :param host: the address to bind; see :func:`bind`.
+    :param port: the TCP port; 0 (the default) picks a free one.
+    :param threads: how many requests are answered at once.
+    """
+
+    def __init__(
+        self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 4
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.threads = threads
+        self._server: Any = None
+        self._url: str | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def __enter__(self) -> ServerThread:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The server's root URL, ``http://127.0.0.1:PORT``; kept after :meth:`stop`.
+
+        :raises RuntimeError: before :meth:`start`.
+        """
+        if self._url is None:
+            raise RuntimeError("the server has not been started")
+        return self._url
+
+    @property
+    def api_url(self) -> str:
+        """The URL a Prefect client is pointed at: :attr:`url` plus ``/api``."""
+        return self.url + API_PREFIX
+
+    def start(self) -> None:
+        """Bind the address and start answering on a daemon thread.
+
+        :raises RuntimeError: when the server was started already.
+        :raises OSError: when the address cannot be bound.
+        """
+        if self._server is not None:
+            raise RuntimeError("the server was started already")
+        self._server = bind(self.app, self.host, self.port, self.threads)
+        host = self.host.strip("[]")
+        shown = f"[{host}]" if ":" in host else host
+        self._url = f"http://{shown}:{self._server.effective_port}"
+        self._thread = threading.Thread(
+            target=self._loop, name=f"mockserver {self.url}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop answering, close every connection and join the thread.
+
+        Stopping a server that is not running does nothing.
+        """
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        self._stopping.set()
+        server.pull_trigger()
+        thread.join(timeout)
+
+        # Closed from here only once the loop has left: closing sockets under a
+        # running loop makes its select() fail in the server thread.
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(server._map)
+        self._server = self._thread = None
+        self._stopping.clear()
+
+    def _loop(self) -> None:
+        server = self._server
+        while not self._stopping.is_set():
+            # One poll at a time, so that stop() is noticed at the next wake-up.
+            wasyncore.loop(
+                timeout=server.adj.asyncore_loop_timeout,
+                map=server._map,
+                use_poll=server.adj.asyncore_use_poll,
+                count=1,
+            )
+
+
+__all__ = ["SERVER_HEADER", "ServerThread", "bind", "is_loopback", "serve"]

@@ -16,6 +16,7 @@ from mockserver.app import create_app, journal_of
 from mockserver.contracts import ContractSet
 from mockserver.contracts.openapi import assemble
 from mockserver.exchange import Reply
+from mockserver.operator import document_with_control
 
 DEPLOYMENT = "59dae061-cd4a-4f1a-ad07-86407a806e71"
 LOG_LINE = re.compile(r"^(\S+) (\S+) (\S+) (\d{3}) (\d+\.\d)ms$")
@@ -68,7 +69,7 @@ def test_the_openapi_document_is_the_assembled_contract_set(
 ) -> None:
     response = client.get("/api/openapi.json")
 
-    assert response.get_json() == assemble(contract_set)
+    assert response.get_json() == document_with_control(assemble(contract_set))
 
 
 @pytest.mark.parametrize(
