@@ -100,7 +100,7 @@ class FlowRun:
     infrastructure_document_id: str | None = None
     infrastructure_pid: str | None = None
     created_by: dict[str, Any] | None = None
-    job_variables: dict[str, Any] = field(default_factory=dict)
+    job_variables: dict[str, Any] | None = field(default_factory=dict)
     autopilot: Autopilot | None = None
 
 
@@ -219,13 +219,24 @@ def create_flow_run_from_deployment(
     run.infrastructure_document_id = (
         body.get("infrastructure_document_id") or deployment.infrastructure_document_id
     )
-    run.job_variables = dict(body.get("job_variables") or {})
+    run.job_variables = _job_variables(body.get("job_variables"), key)
 
     state_body = body.get("state") or {"type": "SCHEDULED"}
     state = proposed_state(state_body, state_id=new_state_id(store, now), now=now)
     enter_state(run, state, now=now, modern=store.modern, first=True)
     _insert(store, run)
     return run, True
+
+
+def _job_variables(
+    given: dict[str, Any] | None, idempotency_key: str | None
+) -> dict[str, Any] | None:
+    # Prefect 3.9.1 stores a null (what its client sends by default) as its
+    # column default, {}, except on the insert it makes for an idempotency
+    # key, which keeps the null.
+    if given is None:
+        return None if idempotency_key else {}
+    return dict(given)
 
 
 def schedule_runs(
