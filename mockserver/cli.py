@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from mockserver.cli_contracts import contracts
+from mockserver.cli_fixtures import fixtures
 from mockserver.cli_record import record
 from mockserver.cli_verify import verify
 from mockserver.contracts import available_versions
@@ -21,7 +22,7 @@ from mockserver.exchange import Responder
 from mockserver.state import LIFECYCLES, Lifecycle
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
-MODES = ("stateful", "playback")
+MODES = ("stateful", "playback", "generate")
 
 
 def configure_logging(level: str) -> None:
@@ -65,7 +66,8 @@ def main() -> None:
     default="stateful",
     show_default=True,
     help="How calls are answered: stateful keeps flows, deployments and runs; "
-    "playback answers from recordings.",
+    "playback answers from recordings; generate answers with data generated "
+    "from the contracts.",
 )
 @click.option(
     "--fixtures",
@@ -143,7 +145,7 @@ def serve(
     from mockserver.serve import serve as run
 
     configure_logging(log_level)
-    responder = _responder(mode, version, fixtures, placeholders)
+    responder = _responder(mode, version, fixtures, placeholders, seed)
     try:
         faults = FaultPlan.load(faults_file) if faults_file is not None else None
         app = create_app(
@@ -166,10 +168,14 @@ def serve(
 
 
 def _responder(
-    mode: str, version: str, fixtures: Path | None, placeholders: bool
+    mode: str, version: str, fixtures: Path | None, placeholders: bool, seed: int
 ) -> Responder | None:
     if mode == "stateful":
         return None
+    if mode == "generate":
+        from mockserver.generation.responder import GeneratingResponder
+
+        return GeneratingResponder(version, seed=seed)
     if fixtures is None:
         raise click.UsageError("--mode playback needs --fixtures DIR")
     from mockserver.recording import PlaybackResponder
@@ -178,6 +184,7 @@ def _responder(
 
 
 main.add_command(contracts)
+main.add_command(fixtures)
 main.add_command(record)
 main.add_command(verify)
 

@@ -101,6 +101,11 @@ def stop_mock_server(server: MockServer) -> None:
         server.process.wait(timeout=5)
 
 
+def replies_breaking_contracts(server: MockServer) -> list[str]:
+    """Lines of a server's log where a reply broke its response contract."""
+    return [line for line in server.log().splitlines() if "breaks its contract" in line]
+
+
 @pytest.fixture(scope="session")
 def mock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
     """``mockserver serve`` for Prefect 3.9.1 in a subprocess, shared by the session."""
@@ -108,6 +113,8 @@ def mock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer
     server = start_mock_server(log_path)
     yield server
     stop_mock_server(server)
+    # Every reply the session saw must satisfy its response contract.
+    assert replies_breaking_contracts(server) == []
 
 
 @pytest.fixture(scope="session")
@@ -117,3 +124,4 @@ def mock_server_2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServ
     server = start_mock_server(log_path, "--prefect-version", "2.14.16")
     yield server
     stop_mock_server(server)
+    assert replies_breaking_contracts(server) == []

@@ -56,6 +56,9 @@ from mockserver.recording.recordings import (
 )
 from mockserver.validation import Rejected, parse_call
 
+RECORDING_HEADER = "x-mock-recording"
+"""The request header that asks for one recording's reply by name."""
+
 _log = logging.getLogger("mockserver")
 
 CLOSEST = 3
@@ -149,11 +152,19 @@ class PlaybackResponder:
             return dict(sorted(self._unusable.items()))
 
     def respond(self, call: Call) -> Reply:
-        """Answer ``call`` with the recorded reply of the recording matching it."""
+        """Answer ``call`` with the recorded reply of the recording matching it.
+
+        A request carrying ``X-Mock-Recording: NAME`` is answered with that
+        recording's reply, matching or not, so a client can be shown one
+        recorded example (an error, say) on demand.
+        """
         wanted = _redacted(call)
         with self._lock:
             if time.monotonic() - self._scanned_at >= self.rescan_interval:
                 self._rescan()
+            named = call.headers.get(RECORDING_HEADER)
+            if named is not None:
+                return self._named(named)
             compared = [
                 (recording, self._compare(recording, wanted))
                 for _, recording in sorted(self._recordings.items())
@@ -164,6 +175,20 @@ class PlaybackResponder:
                 return _reply(chosen)
             unusable = dict(sorted(self._unusable.items()))
         return self._no_match(wanted, compared, unusable)
+
+    def _named(self, name: str) -> Reply:
+        recording = self._recordings.get(name)
+        if recording is None:
+            known = ", ".join(sorted(self._recordings)[:5])
+            problem = self._unusable.get(name, "no such recording")
+            return Reply(
+                404,
+                {
+                    "detail": f"{RECORDING_HEADER} names {name!r}: {problem}; "
+                    f"recordings include {known}"
+                },
+            )
+        return _reply(recording)
 
     def _rescan(self) -> None:
         self._scanned_at = time.monotonic()
@@ -392,4 +417,4 @@ def _reply(recording: Recording) -> Reply:
     return Reply(response.status, response.body, headers)
 
 
-__all__ = ["CLOSEST", "PlaybackResponder"]
+__all__ = ["CLOSEST", "RECORDING_HEADER", "PlaybackResponder"]
