@@ -139,19 +139,26 @@ def _pointer(path: str) -> list[str]:
 
 
 def _optional_properties_nullable(draft: JSONObject, entry: Mapping[str, Any]) -> None:
-    """Let every optional property of a schema the server answers with be ``null``.
+    """Let optional properties of the schemas the server answers with be ``null``.
 
-    Pydantic 1 documents ``Optional[X] = None`` as plain ``X``, and the server
-    answers ``null`` for such fields. Schemas only ever sent by clients keep
-    their types: there the server rejects ``null`` for fields that have a
-    non-null default, and the document cannot tell those apart.
+    Pydantic 1 documents ``Optional[X] = None`` as plain ``X`` and omits which
+    fields are required. The entry's ``nullable`` (schema to field list) names
+    the fields that may be null, and its ``required`` the fields that must be
+    present; a schema it does not list makes every optional field nullable.
+    Schemas only ever sent by clients are left to other corrections.
     """
+    listed: Mapping[str, list[str]] = entry.get("nullable", {})
+    demanded: Mapping[str, list[str]] = entry.get("required", {})
     for name in sorted(_answered(draft)):
         schema = draft["components"][name]
-        required = set(schema.get("required", []))
-        for name, prop in schema.get("properties", {}).items():
-            if name not in required:
-                schema["properties"][name] = _nullable(prop)
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", [])) | set(demanded.get(name, []))
+        if required & properties.keys():
+            schema["required"] = [field for field in properties if field in required]
+        allowed = listed.get(name)
+        for field, prop in properties.items():
+            if field not in required and (allowed is None or field in allowed):
+                properties[field] = _nullable(prop)
 
 
 def _optional_scalars_nullable(draft: JSONObject, entry: Mapping[str, Any]) -> None:
