@@ -68,7 +68,7 @@ from urllib.parse import quote
 
 import flask
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
-from werkzeug.routing import Rule
+from werkzeug.routing import PathConverter, Rule
 
 from mockserver.contracts import ContractSet, Operation, load_contract_set
 from mockserver.contracts.openapi import assemble
@@ -252,6 +252,10 @@ class _Edge:
 
     def _outcome(self, body: bytes) -> _Outcome:
         request = flask.request
+        # Prefect mounts its API at "/api" with a pattern whose "." stops at
+        # a newline, so a path holding one (%0A) reaches no route at all.
+        if "\n" in request.path:
+            return _Outcome(detail(404, "Not Found"))
         found = self.router.find(request.method, request.path)
         if found is None:
             return _Outcome(self._unrouted(request.path))
@@ -530,7 +534,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = max_body_size
     app.extensions["mockserver"] = edge
     # One rule for every method and path: the routing above is Starlette's.
-    for rule in ("/", "/<path:anything>"):
+    app.url_map.converters["everything"] = _Everything
+    for rule in ("/", "/<everything:anything>"):
         app.url_map.add(
             Rule(rule, endpoint="mockserver", strict_slashes=False, merge_slashes=False)
         )
@@ -539,6 +544,12 @@ def create_app(
     console = Console(contracts, edge.journal, injector, seed=seed, lifecycle=lifecycle)
     install(app, console, token=control_token)
     return app
+
+
+class _Everything(PathConverter):
+    # Werkzeug's path converter stops at a newline (%0A in the URL), which
+    # would leave such a request unlogged and out of the journal.
+    regex = "[^/][\\s\\S]*?"
 
 
 def _last_resort(error: Exception) -> flask.Response:

@@ -12,20 +12,19 @@ import functools
 import json
 import re
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, validators
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mockserver.contracts import layout
+from mockserver.contracts.formats import FORMAT_CHECKER
 from mockserver.errors import UnknownOperation, UnknownSchema
 
 _rust: ModuleType | None
@@ -36,37 +35,64 @@ except ImportError:  # the optional speed-up; everything works without it
 
 JSONObject = dict[str, Any]
 
-FORMAT_CHECKER = FormatChecker()
-"""Checks formats as leniently as the real server's pydantic models parse them."""
+
+def _is_integer(checker: Any, instance: object) -> bool:
+    # JSON Schema counts 5.0 as an integer; pydantic reads it as a float it
+    # must convert, so the validator reports it and lax coercion converts it.
+    return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-@FORMAT_CHECKER.checks("uuid", raises=ValueError)
-def _is_uuid(instance: object) -> bool:
-    # Prefect accepts upper case, no dashes and a ``urn:uuid:`` prefix.
-    if isinstance(instance, str):
-        uuid.UUID(instance)
-    return True
+def _conforms(format_name: str, text: str) -> bool:
+    return bool(FORMAT_CHECKER.conforms(text, format_name))
 
 
-@FORMAT_CHECKER.checks("date-time", raises=ValueError)
-def _is_datetime(instance: object) -> bool:
-    # Pydantic takes ISO 8601 with or without an offset, ``Z`` included.
-    if isinstance(instance, str):
-        datetime.fromisoformat(instance)
-    return True
+# jsonschema-rs checks formats its own way (its date-time is RFC 3339, which
+# takes a leap second and a lower-case "t" that pydantic refuses), so it is
+# handed ours. Its uuid takes only the dashed form, a subset of what ours
+# takes, so it stays: it is the most frequent format and the fastest so.
+_RUST_FORMATS = {
+    name: functools.partial(_conforms, name)
+    for name in FORMAT_CHECKER.checkers
+    if name != "uuid"
+}
 
 
-def _conforms_to_datetime(text: str) -> bool:
-    try:
-        return _is_datetime(text)
-    except ValueError:
-        return False
+class _WholeNumber:
+    """A keyword for jsonschema-rs: refuse a float where an integer is asked.
+
+    JSON Schema counts 5.0 as an integer; pydantic reads it as a float to
+    convert, as :meth:`ContractSet.validator_for` does, and so must the fast
+    check. Added beside every ``"type": "integer"`` of the documents it sees.
+    """
+
+    def __init__(self, parent: Any, value: Any, path: Any) -> None:
+        pass
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, float):
+            raise ValueError(f"{instance!r} is a float")
 
 
-# jsonschema-rs's own date-time is RFC 3339, which takes values pydantic
-# refuses (a leap second, a lower-case "t"), so ours is handed to it. Its
-# uuid takes only the dashed form, a subset of what ours takes, so it stays.
-_RUST_FORMATS = {"date-time": _conforms_to_datetime}
+_WHOLE_NUMBER = "x-mockserver-whole-number"
+
+
+def _with_whole_numbers(value: Any) -> Any:
+    """Return a copy of a document with :class:`_WholeNumber` on every integer."""
+    if isinstance(value, list):
+        return [_with_whole_numbers(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    copied = {key: _with_whole_numbers(item) for key, item in value.items()}
+    kind = value.get("type")
+    if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+        copied[_WHOLE_NUMBER] = True
+    return copied
+
+
+_STRICT_INTEGERS = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
 
 
 @dataclass(frozen=True)
@@ -215,7 +241,7 @@ class ContractSet:
         validator = self._validators.get(key)
         if validator is None:
             with self._lock:
-                validator = Draft202012Validator(
+                validator = _STRICT_INTEGERS(
                     schema, registry=self.registry, format_checker=FORMAT_CHECKER
                 )
                 self._validators[key] = validator
@@ -226,8 +252,9 @@ class ContractSet:
 
         With jsonschema-rs installed, a compiled Rust validator answers in a
         few microseconds what :meth:`validator_for` answers in hundreds. It
-        applies every rule at least as strictly (date-times are checked by
-        the same function), so ``True`` is final. ``False`` means only "not
+        applies every rule at least as strictly (formats are checked by the
+        same functions, floats refused where integers are asked), so
+        ``True`` is final. ``False`` means only "not
         known to pass": the violations, and whether lax coercions or rules
         left to the handler forgive them, are for :meth:`validator_for` to
         find. Without jsonschema-rs the answer is always ``False``.
@@ -247,12 +274,18 @@ class ContractSet:
     def _fast_validator(self, rust: ModuleType, key: str, schema: JSONObject) -> Any:
         with self._lock:
             if self._fast_registry is None:
-                self._fast_registry = rust.Registry(list(self.documents.items()))
+                self._fast_registry = rust.Registry(
+                    [
+                        (uri, _with_whole_numbers(document))
+                        for uri, document in self.documents.items()
+                    ]
+                )
             validator = rust.validator_for(
                 schema,
                 registry=self._fast_registry,
                 formats=_RUST_FORMATS,
                 validate_formats=True,
+                keywords={_WHOLE_NUMBER: _WholeNumber},
             )
             self._fast_validators[key] = validator
         return validator

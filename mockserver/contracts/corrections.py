@@ -200,16 +200,20 @@ def _bundled_bodies_nullable(draft: JSONObject, entry: Mapping[str, Any]) -> Non
     """Let bundled bodies, and each of their fields, be ``null``.
 
     FastAPI reads a body made of several ``Body()`` parameters field by field
-    and takes ``null``, for the whole body or for one field, as not sent.
+    and takes ``null``, for the whole body or for one optional field, as not
+    sent. A bundle with a required field still needs a body.
     """
     for operation in draft["operations"].values():
         bundle = _bundle(draft, operation)
         if bundle is None:
             continue
+        required = set(bundle.get("required", []))
         for name, prop in bundle["properties"].items():
-            bundle["properties"][name] = _nullable(prop)
-        operation["request"]["schema"] = _nullable(operation["request"]["schema"])
-        operation["request"]["required"] = False
+            if name not in required:
+                bundle["properties"][name] = _nullable(prop)
+        if not required:
+            operation["request"]["schema"] = _nullable(operation["request"]["schema"])
+            operation["request"]["required"] = False
 
 
 def _filter_limits(draft: JSONObject, entry: Mapping[str, Any]) -> None:

@@ -95,8 +95,8 @@ _COPIED_FIELDS = (
 # Prefect's scheduler defaults (PREFECT_API_SERVICES_SCHEDULER_*).
 _MIN_RUNS = 3
 _MAX_RUNS = 100
-_MIN_TIME = timedelta(hours=1)
-_MAX_TIME = timedelta(days=100)
+_MIN_TIME = timedelta(hours=1).total_seconds()
+_MAX_TIME = timedelta(days=100).total_seconds()
 
 
 @dataclass
@@ -288,12 +288,9 @@ def schedule_deployment(
         return []
 
     start = _instant(body.get("start_time")) or store.now()
-    end = _instant(body.get("end_time")) or start + _MAX_TIME
-    min_time = (
-        _MIN_TIME
-        if body.get("min_time") is None
-        else timedelta(seconds=body["min_time"])
-    )
+    end = _instant(body.get("end_time")) or _shifted(start, _MAX_TIME)
+    min_time = body.get("min_time")
+    reached = _shifted(start, _MIN_TIME if min_time is None else min_time)
     min_runs = body.get("min_runs") or _MIN_RUNS
     max_runs = _MAX_RUNS if body.get("max_runs") is None else body["max_runs"]
 
@@ -304,7 +301,7 @@ def schedule_deployment(
         dates = []
         for moment in upcoming(schedule.schedule, start, end, max_runs):
             dates.append(moment)
-            if len(dates) >= min_runs and moment >= start + min_time:
+            if len(dates) >= min_runs and moment >= reached:
                 break
         created += schedule_runs(store, deployment, schedule, dates)
     return created
@@ -506,7 +503,15 @@ def _plan_schedule_update(
     if all_kept and not all_given:
         raise OperationRefused(422, _SLUGS_REQUIRED)
     if not all_kept:
-        return new_schedules(store, deployment.id, requested)
+        # Prefect replaces every schedule with the requested ones, leaving
+        # out those without a schedule configuration, and it does not carry
+        # max_scheduled_runs over.
+        complete = [
+            {**s, "max_scheduled_runs": None}
+            for s in requested
+            if s.get("schedule") is not None
+        ]
+        return new_schedules(store, deployment.id, complete)
     return _patch_by_slug(store, deployment, requested)
 
 
@@ -635,6 +640,19 @@ def _delete_scheduled_runs(
     ]
     for run_id in doomed:
         delete_flow_run(store, run_id)
+
+
+def _shifted(start: datetime, seconds: float) -> datetime:
+    """Return ``start`` moved by ``seconds``, clamped to the calendar.
+
+    Prefect 3.9.1 answers 500 when min_time reaches past the dates Python
+    can hold; the mock takes the calendar's end instead.
+    """
+    try:
+        return start + timedelta(seconds=seconds)
+    except OverflowError:
+        limit = datetime.max if seconds > 0 else datetime.min
+        return limit.replace(tzinfo=start.tzinfo)
 
 
 def _instant(value: str | None) -> datetime | None:

@@ -223,7 +223,11 @@ def _combine(body: Mapping[str, Any], results: list[bool]) -> bool:
     return all(results)
 
 
-def _leaf(value: Any, criteria: Mapping[str, Any]) -> bool:
+def _leaf(value: Any, criteria: Mapping[str, Any] | list[Any]) -> bool:
+    if isinstance(criteria, list):
+        # A few filters take a bare list meaning "any of": created_by's id_
+        # and type_, for example.
+        return _any(value, criteria)
     results = [
         _criterion(value, key, argument)
         for key, argument in criteria.items()

@@ -71,10 +71,16 @@ def next_type(current: str, outcome: str = "COMPLETED") -> str | None:
 
 
 def settle(store: Store, now: datetime) -> None:
-    """Apply every autopilot move that is due by ``now``, across the store."""
-    for run in store.flow_runs.values():
-        if run.autopilot is not None:
+    """Apply every autopilot move that is due by ``now``, across the store.
+
+    Only the runs in ``store.piloted`` are visited; a run that has lost its
+    autopilot, or has been deleted, leaves that table here.
+    """
+    for run_id, run in list(store.piloted.items()):
+        if run.autopilot is not None and store.flow_runs.get(run_id) is run:
             _settle_run(store, run, run.autopilot, now)
+        if run.autopilot is None or store.flow_runs.get(run_id) is not run:
+            del store.piloted[run_id]
 
 
 def _settle_run(store: Store, run: FlowRun, pilot: Autopilot, now: datetime) -> None:

@@ -14,11 +14,13 @@ the schema as given.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import SchemaError, UnknownType, best_match
+from jsonschema.protocols import Validator
 from referencing.exceptions import Unresolvable
 
 __all__ = ["parameter_failure"]
@@ -38,17 +40,9 @@ def parameter_failure(
     :param ignore_required: drop every ``required`` list first, as Prefect
         does when a deployment update carries only some parameters.
     """
-    checked: dict[str, Any] = copy.deepcopy(dict(schema))
-    if relax:
-        _allow_null_optionals(checked)
-    if ignore_required:
-        checked = _without_required(checked)
-
-    validator_class = jsonschema.validators.validator_for(
-        checked, default=jsonschema.Draft202012Validator
-    )
+    validator = _validator(schema, relax=relax, ignore_required=ignore_required)
     try:
-        error = best_match(validator_class(checked).iter_errors(dict(values)))
+        error = best_match(validator.iter_errors(dict(values)))
     except Unresolvable as exc:
         return f"Validation failed. Failure reason: {exc}"
     except (SchemaError, UnknownType):
@@ -63,6 +57,42 @@ def parameter_failure(
     else:
         where = f"Validation failed for field {error.json_path.removeprefix('$.')!r}."
     return f"{where} Failure reason: {error.message}"
+
+
+_COMPILED: dict[tuple[str, bool, bool], Validator] = {}
+"""Validators by schema text and options: a deployment's runs share one."""
+
+_MOST_COMPILED = 256
+
+
+def _validator(
+    schema: Mapping[str, Any], *, relax: bool, ignore_required: bool
+) -> Validator:
+    try:
+        key = (json.dumps(schema), relax, ignore_required)
+    except (TypeError, ValueError):
+        return _compile(schema, relax=relax, ignore_required=ignore_required)
+    validator = _COMPILED.get(key)
+    if validator is None:
+        validator = _compile(schema, relax=relax, ignore_required=ignore_required)
+        if len(_COMPILED) >= _MOST_COMPILED:
+            _COMPILED.clear()
+        _COMPILED[key] = validator
+    return validator
+
+
+def _compile(
+    schema: Mapping[str, Any], *, relax: bool, ignore_required: bool
+) -> Validator:
+    checked: dict[str, Any] = copy.deepcopy(dict(schema))
+    if relax:
+        _allow_null_optionals(checked)
+    if ignore_required:
+        checked = _without_required(checked)
+    validator_class = jsonschema.validators.validator_for(
+        checked, default=jsonschema.Draft202012Validator
+    )
+    return validator_class(checked)
 
 
 def _allow_null_optionals(schema: dict[str, Any]) -> None:

@@ -546,6 +546,9 @@ class StatefulResponder:
         step = timedelta(seconds=self.step_delay)
         for run in runs:
             run.autopilot = autopilot_for(self.lifecycle, step)
+            self._store.piloted.pop(run.id, None)
+            if run.autopilot is not None:
+                self._store.piloted[run.id] = run
 
     # work pools
 
@@ -558,6 +561,8 @@ class StatefulResponder:
         return Reply(200, work_pool_json(pool, self.version))
 
     def _read_workers(self, call: Call) -> Reply:
+        # Prefect checks the limit before it looks the pool up.
+        filters.check_limit(_body(call).get("limit"))
         # No worker ever heartbeats against the mock.
         read_work_pool(self._store, call.path["work_pool_name"])
         return Reply(200, [])

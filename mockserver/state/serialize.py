@@ -288,11 +288,17 @@ def _order(version: str, model: str) -> tuple[str, ...]:
     return KEY_ORDERS[_major(version)][model]
 
 
+_SCALARS = frozenset({str, int, float, bool})
+
+
 def _ordered(version: str, model: str, values: Mapping[str, Any]) -> JSON:
     return {key: _jsonable(values.get(key), version) for key in _order(version, model)}
 
 
 def _jsonable(value: Any, version: str) -> JSON:
+    # Most values are plain scalars: answer them before the slower checks.
+    if value is None or type(value) in _SCALARS:
+        return value
     if isinstance(value, datetime):
         return instant(value, version)
     if isinstance(value, Mapping):

@@ -51,6 +51,9 @@ class Store:
         self.flows: dict[str, Flow] = {}
         self.deployments: dict[str, Deployment] = {}
         self.flow_runs: dict[str, FlowRun] = {}
+        # Runs the lifecycle may still move, in creation order, so that
+        # settling costs nothing for the runs that stay where clients put them.
+        self.piloted: dict[str, FlowRun] = {}
         self.work_pools: dict[str, WorkPool] = {}
         self.work_queues: dict[str, WorkQueue] = {}
         self.idempotency: dict[tuple[str, str], str] = {}

@@ -282,6 +282,31 @@ def test_updating_slugged_schedules_without_slugs_is_a_422(api: Api) -> None:
     assert reply.body["detail"].startswith("Please provide a slug for each schedule")
 
 
+def test_updating_unslugged_schedules_replaces_them_with_the_complete_ones(
+    api: Api,
+) -> None:
+    # Measured on Prefect 3.9.1: entries without a schedule are left out,
+    # a null active means active, and max_scheduled_runs is not carried over.
+    deployment = api.deployment(schedules=[{"schedule": {"interval": 60}}])
+
+    reply = api(
+        "update_deployment",
+        {
+            "schedules": [
+                {"schedule": {"interval": 30}, "active": None, "max_scheduled_runs": 5},
+                {"active": False},
+                {"schedule": None},
+            ]
+        },
+        id=deployment["id"],
+    )
+
+    assert reply.status == 204
+    (schedule,) = api("read_deployment", id=deployment["id"]).body["schedules"]
+    assert schedule["schedule"]["interval"] == 30.0
+    assert (schedule["active"], schedule["max_scheduled_runs"]) == (True, None)
+
+
 def test_updating_schedules_by_slug_patches_them_in_place(api: Api) -> None:
     deployment = api.deployment(
         schedules=[{"schedule": {"interval": 60}, "slug": "every-minute"}]

@@ -63,6 +63,23 @@ def test_a_missing_work_pool_is_a_404(
     )
 
 
+@pytest.mark.parametrize(
+    ("limit", "detail"),
+    [
+        (201, "Invalid limit: must be less than or equal to 200."),
+        (-1, "Invalid limit: must be greater than or equal to 0."),
+    ],
+    ids=["above-200", "negative"],
+)
+def test_reading_workers_checks_the_limit_before_the_pool(
+    any_api: Api, limit: int, detail: str
+) -> None:
+    # Measured on Prefect 3.9.1: the limit is refused even for a missing pool.
+    reply = any_api("read_workers", {"limit": limit}, work_pool_name="nope")
+
+    assert (reply.status, reply.body) == (422, {"detail": detail})
+
+
 def test_a_pool_has_no_workers(any_api: Api) -> None:
     any_api("create_work_pool", {"name": "pool-1", "type": "process"})
 

@@ -252,3 +252,58 @@ def test_prefect_2_has_one_schedule_on_the_deployment(make_api: Any) -> None:
         f"scheduled {deployment['id']} 2024-01-22T05:00:00+00:00",
     ]
     assert made[0]["created_by"] is None
+
+
+@pytest.mark.parametrize(
+    ("interval", "seconds"),
+    [
+        ("PT1.5S", 1.5),
+        ("PT1H2M3S", 3723.0),
+        ("P1DT1H", 90000.0),
+        ("P1W", 604800.0),
+        ("P1M", 2592000.0),
+        ("P1Y", 31536000.0),
+    ],
+    ids=["seconds", "clock", "day-and-hour", "week", "month", "year"],
+)
+def test_iso_8601_intervals_are_stored_in_seconds(
+    api: Api, interval: str, seconds: float
+) -> None:
+    # Pydantic, measured through Prefect 3.9.1: a month is 30 days, a year 365.
+    deployment = api.deployment(schedules=[{"schedule": {"interval": interval}}])
+
+    assert deployment["schedules"][0]["schedule"]["interval"] == seconds
+
+
+def test_scheduling_stops_where_the_calendar_ends(api: Api) -> None:
+    # 999,999,998 days: the run after the anchor would fall after year 9999,
+    # where Prefect 3.9.1 answers 500; the mock schedules what fits.
+    deployment = api.deployment(
+        schedules=[{"schedule": {"interval": 86399999827200.0}}]
+    )
+
+    reply = api("schedule_deployment", {"min_runs": 3}, id=deployment["id"])
+
+    assert (reply.status, reply.body) == (200, None)
+    made = auto_runs(api, deployment["id"])
+    assert [r["expected_start_time"] for r in made] == ["2024-01-22T03:51:26.507659Z"]
+
+
+@pytest.mark.parametrize(
+    "min_time", [1e16, 1.7976931348623157e308], ids=["1e16", "max"]
+)
+def test_a_min_time_past_the_calendar_schedules_up_to_max_runs(
+    api: Api, min_time: float
+) -> None:
+    # Prefect 3.9.1 answers 500 (OverflowError); the mock never reaches such a
+    # min_time, so max_runs bounds the runs.
+    deployment = api.deployment(schedules=[{"schedule": HOURLY}])
+
+    reply = api(
+        "schedule_deployment",
+        {"min_time": min_time, "max_runs": 3},
+        id=deployment["id"],
+    )
+
+    assert (reply.status, reply.body) == (200, None)
+    assert len(auto_runs(api, deployment["id"])) == 3
