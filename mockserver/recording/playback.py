@@ -22,8 +22,10 @@ without a restart. Only files whose size, modification time or inode
 changed are read again, and those written in the last two seconds, whose
 modification time may not have ticked since. A file that cannot be used
 (unreadable, not JSON, not a recording, recorded for another Prefect
-version, or a symbolic link leading out of the directory) is logged by name
-and skipped; the others are served.
+version, a symbolic link leading out of the directory or into a loop, not a
+regular file, or holding a reply no HTTP answer can carry) is logged by name
+and skipped; the others are served. Nothing is opened but regular files, so
+a FIFO among the recordings never stalls the calls waiting on the scan.
 
 A call no recording matches is answered 404 with ``{"detail": ...}``, as the
 real server answers a missing object, plus ``closest``: the nearest
@@ -49,6 +51,7 @@ from mockserver.errors import RecordingError
 from mockserver.exchange import JSON, Call, Reply
 from mockserver.recording.recordings import (
     REDACTED,
+    RecordedResponse,
     Recording,
     list_recordings,
     read_recording,
@@ -73,8 +76,25 @@ _UUID = re.compile(
 _TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?"
 )
-# The edge sets its own content type; redacted values are no use to a client.
-_UNREPLAYED_HEADERS = frozenset({"content-type"})
+# The edge sets its own content type and framing, and the WSGI server owns
+# the connection (PEP 3333 forbids hop-by-hop headers); redacted values are
+# no use to a client.
+_UNREPLAYED_HEADERS = frozenset(
+    {
+        "connection",
+        "content-length",
+        "content-type",
+        "keep-alive",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# RFC 9110 section 5: a field name is a token; a value holds no control
+# characters but tab, and WSGI carries it as Latin-1.
+_FIELD_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 @dataclass(frozen=True)
@@ -244,7 +264,7 @@ class PlaybackResponder:
                 f"recorded from Prefect {recording.prefect_version}, "
                 f"serving {self.version}"
             )
-        return recording
+        return _unsendable(recording.response) or recording
 
     def _body_as_read(self, recording: Recording) -> JSON:
         """Return the recorded body as validation hands it to a responder.
@@ -407,14 +427,40 @@ def _describe(call: Call) -> str:
     return f"{call.operation}({parameters}) call"
 
 
-def _reply(recording: Recording) -> Reply:
-    response = recording.response
-    headers = {
+def _unsendable(response: RecordedResponse) -> str | None:
+    """Return why ``response`` cannot be sent as an HTTP answer, or ``None``.
+
+    Checked when the file is read, so that a hand-edited recording is
+    reported as unusable instead of failing every call it matches.
+    """
+    if response.status < 200:
+        # An informational status never ends an exchange; no client reads
+        # it as the answer.
+        return f"response.status: {response.status} is informational, not a reply"
+
+    for name, value in _replayed_headers(response).items():
+        if not _FIELD_NAME.fullmatch(name) or not _FIELD_VALUE.fullmatch(value):
+            return f"response.headers: {name!r}: {value!r} is not a valid header"
+
+    # Encoded as the edge encodes replies: strict JSON, UTF-8.
+    try:
+        json.dumps(response.body, ensure_ascii=False, allow_nan=False).encode()
+    except (ValueError, RecursionError) as error:
+        return f"response.body cannot be sent as JSON: {error}"
+    return None
+
+
+def _replayed_headers(response: RecordedResponse) -> dict[str, str]:
+    return {
         name: value
         for name, value in response.headers.items()
         if name not in _UNREPLAYED_HEADERS and value != REDACTED
     }
-    return Reply(response.status, response.body, headers)
+
+
+def _reply(recording: Recording) -> Reply:
+    response = recording.response
+    return Reply(response.status, response.body, _replayed_headers(response))
 
 
 __all__ = ["CLOSEST", "RECORDING_HEADER", "PlaybackResponder"]

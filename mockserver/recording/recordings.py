@@ -37,6 +37,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -311,7 +312,7 @@ def resolve_recording(directory: Path, name: str) -> Path:
 
     :raises RecordingError: when ``name`` is not a plain file name ending in
         ``.json`` (absolute, with a separator or ``..``), or is a symbolic link
-        leading out of ``directory``.
+        leading out of ``directory`` or into a loop.
     """
     if (
         not name.endswith(SUFFIX)
@@ -328,8 +329,15 @@ def resolve_recording(directory: Path, name: str) -> Path:
             path=name,
         )
 
-    root = directory.resolve()
-    target = (root / name).resolve()
+    try:
+        root = directory.resolve()
+        target = (root / name).resolve()
+    except (OSError, RuntimeError) as error:
+        # Python 3.11 reports a loop of symbolic links as RuntimeError, 3.13
+        # as OSError (ELOOP).
+        raise RecordingError(
+            f"{name}: cannot be read: its symbolic links form a loop", path=name
+        ) from error
     if target.parent != root:
         raise RecordingError(
             f"recording {name!r} leads out of {str(root)!r} (to {str(target)!r})",
@@ -341,21 +349,61 @@ def resolve_recording(directory: Path, name: str) -> Path:
 def read_recording(directory: Path, name: str) -> Recording:
     """Read the recording ``name`` from ``directory``.
 
+    Only regular files are read: a FIFO, device or directory is refused
+    without waiting on it.
+
     :raises RecordingError: when the name is unsafe (see
-        :func:`resolve_recording`), the file cannot be read or is not valid
-        UTF-8 JSON, or its content is not a recording.
+        :func:`resolve_recording`), the file is not a regular file or cannot
+        be read, is not valid UTF-8 JSON (nested too deeply and integers too
+        long for Python included), or its content is not a recording.
     """
     path = resolve_recording(directory, name)
     try:
-        text = path.read_text(encoding="utf-8")
-        document = json.loads(text)
+        data = _read_regular_file(path, name)
     except OSError as error:
         raise RecordingError(
             f"{name}: cannot be read: {error.strerror}", path=name
         ) from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except RecursionError as error:
+        raise RecordingError(
+            f"{name}: not JSON: nested too deeply to read", path=name
+        ) from error
+    except ValueError as error:
+        # Decoding, syntax, and integers past Python's digit limit.
         raise RecordingError(f"{name}: not JSON: {error}", path=name) from error
     return Recording.from_json(document, name)
+
+
+def _read_regular_file(path: Path, name: str) -> bytes:
+    # Checked before opening so that nothing but a regular file is opened,
+    # and again on the descriptor in case the name was swapped in between;
+    # O_NONBLOCK keeps even that open from waiting for a FIFO's writer.
+    _require_regular(os.stat(path).st_mode, name)
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    with os.fdopen(descriptor, "rb") as stream:
+        _require_regular(os.fstat(descriptor).st_mode, name)
+        return stream.read()
+
+
+def _require_regular(mode: int, name: str) -> None:
+    if not stat.S_ISREG(mode):
+        raise RecordingError(
+            f"{name}: cannot be read: not a regular file ({_kind(mode)})", path=name
+        )
+
+
+def _kind(mode: int) -> str:
+    kinds = {
+        stat.S_ISDIR: "a directory",
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISSOCK: "a socket",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+    }
+    return next((kind for test, kind in kinds.items() if test(mode)), "unknown kind")
 
 
 def write_recording(directory: Path, name: str, recording: Recording) -> Path:
