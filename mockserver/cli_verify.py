@@ -142,6 +142,12 @@ def verify(
     check, prints a summary with one curl reproduction per failure group,
     and exits 0 only when nothing new failed. Deletes only ever reach
     objects the run created itself, unless --allow-destructive.
+
+    Cases are judged the way Prefect reads them: it validates with pydantic
+    in lax mode, so a negative case the contract set's lax reading accepts
+    (false for an integer, null for a bundled field) may be accepted, and a
+    positive case the contract set rejects may be rejected. Such failures are
+    listed as "set aside", with the reason, and do not fail the run.
     """
     try:
         report = conformance.verify(

@@ -23,6 +23,14 @@ Destructive requests only ever reach objects the run created itself (see
 :mod:`.safety`), unless ``allow_destructive`` is set. Failures listed in a
 known-deviations file (see :mod:`.deviations`) are reported apart and do not
 fail the run.
+
+Negative and positive cases are judged the way a Prefect server reads
+them (see :mod:`.reading`): Prefect validates with pydantic in lax mode, so
+a "negative" case that the contract set's lax reading accepts (``false``
+for an integer, ``null`` for a bundled field) is not negative for it, and
+accepting it is no failure; a "positive" case that the contract set rejects
+is the generator's mistake, not the server's. Such failures are set aside
+and listed in the report with their reason; they do not fail the run.
 """
 
 from __future__ import annotations
@@ -34,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.conformance.deviations import Deviation, Deviations, load_deviations
-from mockserver.conformance.findings import Finding, RunError
+from mockserver.conformance.findings import Finding, RunError, SetAside
 from mockserver.conformance.links import add_links
+from mockserver.conformance.reading import Judge, Reading, SentRequest
 from mockserver.conformance.report import FORMATS, Report
 from mockserver.conformance.runner import (
     CHECKS,
@@ -60,11 +69,15 @@ __all__ = [
     "Deviation",
     "Deviations",
     "Finding",
+    "Judge",
     "Options",
     "Progress",
+    "Reading",
     "Report",
     "RunError",
     "SafetyGuard",
+    "SentRequest",
+    "SetAside",
     "add_links",
     "assert_conforms",
     "document_for",
@@ -154,8 +167,9 @@ def schema_for(
     Give ``base_url`` or ``app``. Use it as any Schemathesis schema:
     ``@schema.parametrize()`` for the examples, coverage and fuzzing phases,
     ``schema.as_state_machine()`` for the stateful one. The safety guard of
-    :func:`verify` applies to every request it sends. Known deviations do
-    not apply here: ``case.call_and_validate()`` raises on every failure.
+    :func:`verify` applies to every request it sends, and so does the lax
+    judging of negative and positive cases. Known deviations do not apply
+    here: ``case.call_and_validate()`` raises on every other failure.
 
     :raises ValueError: when both or neither of ``base_url`` and ``app`` are
         given.

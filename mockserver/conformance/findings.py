@@ -4,8 +4,9 @@ A :class:`Finding` is one failed check on one response, kept with what it
 takes to judge and reproduce it (the operation, the status, the message and
 a curl command). A :class:`RunError` is a problem that stopped a part of the
 run from being checked at all: a network error, a schema the generator could
-not satisfy. Both are plain data, so that reports, deviations and tests use
-them without Schemathesis.
+not satisfy. A :class:`SetAside` is a failure judged not to be the
+implementation's (see :mod:`.reading`), kept with the reason. All are plain
+data, so that reports, deviations and tests use them without Schemathesis.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["Finding", "RunError"]
+__all__ = ["Finding", "RunError", "SetAside"]
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,18 @@ class RunError:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A failed check that is not the implementation's, and why.
+
+    :param finding: the failure as Schemathesis reported it.
+    :param reason: why it does not count, for the people reading the report.
+    """
+
+    finding: Finding
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.finding.as_dict(), "reason": self.reason}

@@ -1,7 +1,8 @@
 """The outcome of a conformance run, and its renderings.
 
 A :class:`Report` holds what a run did (phases, operations, cases, the seed)
-and what it found, split into new failures, known deviations and errors. It
+and what it found, split into new failures, known deviations, failures set
+aside as not the implementation's (see :mod:`.reading`) and errors. It
 renders as a readable summary for a terminal, and as JUnit XML, JSON or HTML
 for CI systems and people reviewing a run.
 
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from mockserver.conformance.deviations import Deviation
-from mockserver.conformance.findings import Finding, RunError
+from mockserver.conformance.findings import Finding, RunError, SetAside
 from mockserver.conformance.safety import SafetyStats
 
 __all__ = ["FORMATS", "FindingGroup", "KnownFinding", "Report"]
@@ -78,6 +79,8 @@ class Report:
     :param findings: failures no known deviation covers.
     :param known: failures a known deviation covers.
     :param unused_deviations: deviations that covered nothing.
+    :param set_aside: failures the server's lax reading of the request
+        contradicts; they do not fail the run.
     :param errors: parts of the run that could not be checked.
     :param safety: what became of destructive requests.
     :param allow_destructive: whether destructive requests went out unguarded.
@@ -96,6 +99,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     known: list[KnownFinding] = field(default_factory=list)
     unused_deviations: list[Deviation] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
     errors: list[RunError] = field(default_factory=list)
     safety: SafetyStats = field(default_factory=SafetyStats)
     allow_destructive: bool = False
@@ -127,6 +131,7 @@ class Report:
         lines = self._header()
         lines += self._failures()
         lines += self._known()
+        lines += self._set_aside()
         lines += self._errors()
         lines.append("")
         lines.append(self._verdict())
@@ -154,6 +159,7 @@ class Report:
                 for known in self.known
             ],
             "unused_deviations": [entry.as_dict() for entry in self.unused_deviations],
+            "set_aside": [entry.as_dict() for entry in self.set_aside],
             "errors": [error.as_dict() for error in self.errors],
         }
 
@@ -223,6 +229,8 @@ class Report:
             _html_groups([(group, None) for group in self.groups()]),
             "<h2>Known deviations</h2>",
             _html_groups(self.known_groups()),
+            "<h2>Set aside</h2>",
+            _html_set_aside(self.set_aside),
             "<h2>Errors</h2>",
         ]
         parts += [
@@ -291,6 +299,22 @@ class Report:
             ]
         return lines
 
+    def _set_aside(self) -> list[str]:
+        if not self.set_aside:
+            return []
+        lines = [
+            "",
+            f"set aside (the server's lax reading of the request contradicts "
+            f"the check): {len(self.set_aside)}",
+        ]
+        for group, reason in _set_aside_groups(self.set_aside):
+            lines.append(
+                f"  {group.check} on {group.operation}: {len(group.findings)}x; "
+                f"{reason}"
+            )
+            lines.append(f"    reproduce: {group.example.curl}")
+        return lines
+
     def _errors(self) -> list[str]:
         if not self.errors:
             return []
@@ -323,6 +347,15 @@ def _group(findings: Iterable[Finding]) -> list[FindingGroup]:
         FindingGroup(check, operation, tuple(members))
         for (check, operation), members in sorted(grouped.items())
     ]
+
+
+def _set_aside_groups(
+    entries: Sequence[SetAside],
+) -> list[tuple[FindingGroup, str]]:
+    """Group set-aside failures; each group keeps its example's reason."""
+    reasons = {id(entry.finding): entry.reason for entry in entries}
+    groups = _group(entry.finding for entry in entries)
+    return [(group, reasons[id(group.example)]) for group in groups]
 
 
 def _group_text(group: FindingGroup) -> str:
@@ -361,6 +394,22 @@ def _html_groups(groups: Sequence[tuple[FindingGroup, Deviation | None]]) -> str
             f"<tr><td>{escape(group.check)}</td><td>{escape(group.operation)}</td>"
             f"<td>{len(group.findings)}</td><td>{reason}"
             f"<pre>{escape(group.example.message)}</pre>"
+            f"<pre>{escape(group.example.curl)}</pre></td></tr>"
+        )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _html_set_aside(entries: Sequence[SetAside]) -> str:
+    if not entries:
+        return "<p>none</p>"
+    escape = html.escape
+    rows = ["<table><tr><th>check</th><th>operation</th><th>count</th>"]
+    rows[0] += "<th>why</th></tr>"
+    for group, reason in _set_aside_groups(entries):
+        rows.append(
+            f"<tr><td>{escape(group.check)}</td><td>{escape(group.operation)}</td>"
+            f"<td>{len(group.findings)}</td><td><p>{escape(reason)}</p>"
             f"<pre>{escape(group.example.curl)}</pre></td></tr>"
         )
     rows.append("</table>")

@@ -12,9 +12,15 @@ on its way out, through Schemathesis's ``before_call`` hook, and every
 answer through ``after_call`` so that the guard learns what the run
 created. A ``filter_failure`` hook sets aside ``ensure_resource_availability``
 failures of redirected requests: their 404 comes from the decoy the guard
-put in, not from the server losing what the run made. Those hooks are
-global in Schemathesis; they act only on schemas built here, which carry a
-run token in their document.
+put in, not from the server losing what the run made, and
+``negative_data_rejection`` failures of requests whose invalid body the
+guard replaced. The same hook asks a
+:class:`~mockserver.conformance.reading.Judge` about every
+``negative_data_rejection`` and ``positive_data_acceptance`` failure, and
+sets aside those that the lax reading of the request (pydantic's, as
+``parse_call`` implements it) contradicts; the report lists them apart,
+with the reason. Those hooks are global in Schemathesis; they act only on
+schemas built here, which carry a run token in their document.
 """
 
 from __future__ import annotations
@@ -34,8 +40,9 @@ from schemathesis.core.result import Ok
 from schemathesis.engine import events, from_schema
 
 from mockserver.conformance.deviations import Deviations
-from mockserver.conformance.findings import Finding, RunError
+from mockserver.conformance.findings import Finding, RunError, SetAside
 from mockserver.conformance.links import add_links
+from mockserver.conformance.reading import JUDGED_CHECKS, Judge, SentRequest
 from mockserver.conformance.report import KnownFinding, Report
 from mockserver.conformance.safety import NO_BODY, Request, SafetyGuard
 from mockserver.contracts import load_contract_set
@@ -89,14 +96,20 @@ RUN_TOKEN: Final = "x-mockserver-conformance-run"
 _REQUEST_TIMEOUT = 30.0
 
 # A redirected request targets a decoy, so its 404 says nothing about the
-# object the generated request meant; these checks would blame the server.
-_BLIND_TO_REDIRECTS = frozenset({"ensure_resource_availability"})
+# object the generated request meant, and a bulk delete's invalid body or
+# content type was replaced by a valid filter; these checks would blame the
+# server.
+_BLIND_TO_REDIRECTS = frozenset(
+    {"ensure_resource_availability", "negative_data_rejection"}
+)
 
 
 @dataclass
 class _Run:
     guard: SafetyGuard
+    judge: Judge
     redirected: set[str] = field(default_factory=set)
+    set_aside: list[SetAside] = field(default_factory=list)
 
 
 _runs: dict[str, _Run] = {}
@@ -179,8 +192,9 @@ def build_schema(
     token = uuid.uuid4().hex
     document[RUN_TOKEN] = token
     guard = SafetyGuard(document, allow_destructive=options.allow_destructive)
+    judge = Judge(load_contract_set(options.version))
     with _runs_lock:
-        _runs[token] = _Run(guard)
+        _runs[token] = _Run(guard, judge)
     _install_hooks()
 
     config = schemathesis.Config.from_dict(_config(options, base_url))
@@ -222,8 +236,10 @@ def run(
         for event in from_schema(schema).execute():
             collector.on_event(event)
     finally:
-        _release(guard)
+        released = _release(guard)
     collector.report.duration = time.monotonic() - started
+    for entry in released.set_aside if released is not None else ():
+        collector.set_aside(entry)
     return collector.finish()
 
 
@@ -268,11 +284,12 @@ def _install_hooks() -> None:
             registered.register_hook_with_name(hook, name)
 
 
-def _release(guard: SafetyGuard) -> None:
+def _release(guard: SafetyGuard) -> _Run | None:
     with _runs_lock:
         for token, run in list(_runs.items()):
             if run.guard is guard:
-                del _runs[token]
+                return _runs.pop(token)
+    return None
 
 
 def _run_for(case: Any) -> _Run | None:
@@ -293,6 +310,7 @@ def _before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
             path_parameters=case.path_parameters,
             body=body,
             operation=_operation_id(case.operation),
+            headers=dict(case.headers or {}),
         )
     )
     if not verdict.rewritten:
@@ -300,7 +318,8 @@ def _before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     with _runs_lock:
         run.redirected.add(case.id)
     case.path_parameters = dict(verdict.path_parameters)
-    if verdict.body is not NO_BODY and verdict.body != body:
+    case.headers = dict(verdict.headers)
+    if "body" in verdict.rewritten:
         case.body = verdict.body
         case.media_type = "application/json"
 
@@ -318,10 +337,58 @@ def _after_call(context: Any, case: Any, response: Any) -> None:
 
 def _filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
     run = _run_for(case)
-    if run is None or not _BLIND_TO_REDIRECTS.intersection(failure.checks):
+    if run is None:
         return True
+    checks = set(failure.checks)
+    if checks & _BLIND_TO_REDIRECTS:
+        with _runs_lock:
+            if case.id in run.redirected:
+                return False
+
+    judged = sorted(checks & JUDGED_CHECKS)
+    if not judged:
+        return True
+    operation = _operation_id(case.operation)
+    reason = run.judge.set_aside(judged[0], operation, _sent(response.request))
+    if reason is None:
+        return True
+
+    finding = _failure_finding(judged[0], operation, failure, case, response)
     with _runs_lock:
-        return case.id not in run.redirected
+        run.set_aside.append(SetAside(finding, reason))
+    return False
+
+
+def _failure_finding(
+    check: str, operation: str, failure: Any, case: Any, response: Any
+) -> Finding:
+    phase = case.meta.phase.name.value if case.meta is not None else "unknown"
+    return Finding(
+        check=check,
+        operation=operation,
+        method=str(response.request.method).upper(),
+        path=str(case.path),
+        phase=str(phase),
+        title=str(failure.title),
+        message=str(failure.message),
+        status=int(response.status_code),
+        curl=str(case.as_curl_command()),
+    )
+
+
+def _sent(request: Any) -> SentRequest:
+    """Adapt the ``requests.PreparedRequest`` Schemathesis sent."""
+    body = request.body
+    if body is None:
+        body = b""
+    elif isinstance(body, str):
+        body = body.encode("utf-8")
+    return SentRequest(
+        method=str(request.method),
+        url=str(request.url),
+        headers=dict(request.headers),
+        body=bytes(body),
+    )
 
 
 def _operation_id(operation: Any) -> str:
@@ -355,6 +422,7 @@ class _Collector:
             allow_destructive=options.allow_destructive,
         )
         self.seen: set[tuple[Any, ...]] = set()
+        self.seen_aside: set[tuple[Any, ...]] = set()
         self.tested: set[str] = set()
         self.all_findings: list[Finding] = []
 
@@ -405,24 +473,35 @@ class _Collector:
                 )
             )
 
+    def set_aside(self, entry: SetAside) -> None:
+        """Report a failure the judge set aside, once per distinct failure."""
+        if _first_time(self.seen_aside, entry.finding):
+            self.report.set_aside.append(entry)
+
     def _add(self, finding: Finding) -> None:
-        key = (
-            finding.check,
-            finding.operation,
-            finding.method,
-            finding.status,
-            finding.title,
-            finding.message,
-        )
-        if key in self.seen:
+        if not _first_time(self.seen, finding):
             return
-        self.seen.add(key)
         self.all_findings.append(finding)
         deviation = self.options.deviations.find(finding)
         if deviation is None:
             self.report.findings.append(finding)
         else:
             self.report.known.append(KnownFinding(finding, deviation))
+
+
+def _first_time(seen: set[tuple[Any, ...]], finding: Finding) -> bool:
+    key = (
+        finding.check,
+        finding.operation,
+        finding.method,
+        finding.status,
+        finding.title,
+        finding.message,
+    )
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def _finding(recorder: Any, case_id: str, check: Any, phase: str) -> Finding:

@@ -19,7 +19,9 @@ rewrites a destructive one whose target the run does not own:
   a decoy, a value derived from the original that names nothing (a version-5
   UUID for ids, a ``mockserver-decoy-...`` string for names), so the server
   answers 404 and the run stays deterministic;
-- the body of a bulk delete is replaced by a filter on the ids the run owns.
+- the body of a bulk delete is replaced by a filter on the ids the run owns,
+  and sent as JSON: the server ignores a body of any other content type, and
+  a bulk delete without its filter deletes whatever it finds first.
 
 Path values are judged as the server reads them, percent-decoded. Values
 that can name no object (a path id that is not a UUID in any spelling the
@@ -101,6 +103,7 @@ class Request:
     :param path_parameters: the values filled into the template.
     :param body: the JSON body, or :data:`NO_BODY`.
     :param operation: the operation the request was generated for.
+    :param headers: headers set on the request itself, beyond the defaults.
     """
 
     method: str
@@ -108,6 +111,7 @@ class Request:
     path_parameters: Mapping[str, Any] = field(default_factory=dict)
     body: Any = NO_BODY
     operation: str | None = None
+    headers: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,12 +123,14 @@ class Verdict:
     :param body: the body to send.
     :param rewritten: what was changed, for example ``("path id",)``; empty
         when the request goes out as generated.
+    :param headers: the headers to send.
     """
 
     destructive: bool
     path_parameters: Mapping[str, Any]
     body: Any
     rewritten: tuple[str, ...] = ()
+    headers: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -201,13 +207,14 @@ class SafetyGuard:
 
     def inspect(self, request: Request) -> Verdict:
         """Decide what to send instead of ``request``, counting it if destructive."""
+        unchanged = (request.path_parameters, request.body, (), request.headers)
         if not self.is_destructive(request):
-            return Verdict(False, request.path_parameters, request.body)
+            return Verdict(False, *unchanged)
 
         with self._lock:
             self.stats.destructive += 1
             if self.allow_destructive:
-                return Verdict(True, request.path_parameters, request.body)
+                return Verdict(True, *unchanged)
             verdict = self._rewrite(request)
             if verdict.rewritten:
                 self.stats.redirected += 1
@@ -240,12 +247,13 @@ class SafetyGuard:
                 parameters[name] = safe
                 rewritten.append(f"path {name}")
 
-        body = request.body
+        body, headers = request.body, request.headers
         field_name = BULK_DELETES.get(request.operation or "")
         if field_name is not None:
             body = self._owned_filter(request.body, field_name)
+            headers = _as_json(request.headers)
             rewritten.append("body")
-        return Verdict(True, parameters, body, tuple(rewritten))
+        return Verdict(True, parameters, body, tuple(rewritten), headers)
 
     def _safe_value(self, collection: str, value: Any, *, is_uuid: bool) -> Any:
         # Path values travel percent-encoded; the server decodes them first.
@@ -293,6 +301,12 @@ class SafetyGuard:
         rewritten = dict(body) if isinstance(body, dict) else {}
         rewritten[field_name] = {"id": {"any_": owned}}
         return rewritten
+
+
+def _as_json(headers: Mapping[str, Any]) -> dict[str, Any]:
+    # Prefect reads a body sent with any other content type as no body at all.
+    kept = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    return {**kept, "Content-Type": "application/json"}
 
 
 def _decoy_uuid(seed: str) -> str:

@@ -32,9 +32,11 @@ _CLOCK_DURATION = re.compile(
 _DAYS = {"years": 365, "months": 30, "weeks": 7, "days": 1}
 
 
-def parse_duration(text: str) -> float:
+def parse_duration(text: str, *, numeric: bool = True) -> float:
     """Return the seconds a duration string stands for, as pydantic reads it.
 
+    :param numeric: also read a bare number (``"90"``) as seconds, as stored
+        schedules may hold; a request's interval string may not be one.
     :raises ValueError: when ``text`` is no duration pydantic would accept.
     """
     stripped = text.strip()
@@ -44,6 +46,8 @@ def parse_duration(text: str) -> float:
             parts = {k: float(v) for k, v in match.groupdict().items() if v}
             days = sum(parts.pop(unit, 0.0) * size for unit, size in _DAYS.items())
             return timedelta(days=days, **parts).total_seconds()
+    if not numeric:
+        raise ValueError(f"{text!r} is not a duration")
     return float(stripped)
 
 
@@ -65,8 +69,9 @@ def _is_datetime(instance: object) -> bool:
 
 @FORMAT_CHECKER.checks("duration", raises=ValueError)
 def _is_duration(instance: object) -> bool:
+    # Prefect's schedules refuse a zero or negative interval as well.
     if isinstance(instance, str):
-        parse_duration(instance)
+        return parse_duration(instance, numeric=False) > 0
     return True
 
 

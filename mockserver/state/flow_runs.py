@@ -213,13 +213,17 @@ def create_flow_run_from_deployment(
     run.idempotency_key = key
     run.context = dict(body.get("context") or {})
     run.empirical_policy.update(body.get("empirical_policy") or {})
+    keys = run.empirical_policy.get("pause_keys")
+    if isinstance(keys, list):
+        # A set in Prefect's model: duplicates collapse, first one kept.
+        run.empirical_policy["pause_keys"] = list(dict.fromkeys(keys))
     run.tags = _union(deployment.tags, body.get("tags") or [])
     run.labels = {**run.labels, **(body.get("labels") or {})}
     run.parent_task_run_id = body.get("parent_task_run_id")
     run.infrastructure_document_id = (
         body.get("infrastructure_document_id") or deployment.infrastructure_document_id
     )
-    run.job_variables = _job_variables(body.get("job_variables"), key)
+    run.job_variables = _job_variables(body, key)
 
     state_body = body.get("state") or {"type": "SCHEDULED"}
     state = proposed_state(state_body, state_id=new_state_id(store, now), now=now)
@@ -229,13 +233,15 @@ def create_flow_run_from_deployment(
 
 
 def _job_variables(
-    given: dict[str, Any] | None, idempotency_key: str | None
+    body: Mapping[str, Any], idempotency_key: str | None
 ) -> dict[str, Any] | None:
     # Prefect 3.9.1 stores a null (what its client sends by default) as its
     # column default, {}, except on the insert it makes for an idempotency
-    # key, which keeps the null.
+    # key, which keeps an explicit null; a field left out is always {}.
+    given = body.get("job_variables")
     if given is None:
-        return None if idempotency_key else {}
+        explicit_null = "job_variables" in body
+        return None if idempotency_key and explicit_null else {}
     return dict(given)
 
 

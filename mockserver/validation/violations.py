@@ -17,6 +17,7 @@ import copy
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -46,6 +47,7 @@ class Violation:
     message: str
     input: Any = None
     context: Mapping[str, Any] | None = field(default=None)
+    expected_format: str | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         where = ".".join(str(part) for part in self.location) or "(root)"
@@ -111,6 +113,8 @@ def _converted(violation: Violation, pydantic: int) -> Any:
         return float(value)
     if expected == "boolean":
         return value in (1, True) or str(value).lower() in _TRUTHY
+    if violation.expected_format == "date-time":
+        return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
     return str(value)
 
 
@@ -181,7 +185,8 @@ def _type(error: ValidationError, location: Location) -> Iterator[Violation]:
     kinds = expected if isinstance(expected, list) else [expected]
     value = _got(error)
     kind, message, context = _type_error(kinds[0], value, _schema(error))
-    yield Violation(location, kind, message, value, context)
+    expected_format = _schema(error).get("format")
+    yield Violation(location, kind, message, value, context, expected_format)
 
 
 def _coercible(violation: Violation, pydantic: int) -> bool:
@@ -197,8 +202,14 @@ def _coercible(violation: Violation, pydantic: int) -> bool:
         if isinstance(value, int) and not isinstance(value, bool):
             return value in (0, 1)
         return isinstance(value, str) and value.lower() in _TRUTHY | _FALSY
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if expected == "string" and violation.expected_format == "date-time":
+        # Pydantic 2 reads a number as a Unix timestamp; pydantic 1, through
+        # Prefect's own parser, refuses it.
+        return pydantic == 2 and is_number and math.isfinite(value)
     if expected == "string" and pydantic == 1:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        # Pydantic 1 turns a number into a string, which a format then refuses.
+        return is_number and violation.expected_format is None
     return False
 
 

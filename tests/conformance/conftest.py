@@ -23,20 +23,20 @@ DEVIATIONS = ROOT / "fixtures" / "conformance"
 MAX_EXAMPLES = 5
 """Cases per operation and phase in the acceptance runs."""
 
-PORTS = range(4371, 4390)
 STARTUP_TIMEOUT = 30.0
 
 
 def free_port() -> int:
-    """Return a free loopback port from the range these tests may use."""
-    for port in PORTS:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
+    """Return a loopback port the system reports free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def mock_deviations(version: str) -> Path:
+    """The known deviations of the mock serving ``version``'s contract set."""
+    return DEVIATIONS / f"known-deviations-mock-{version}.json"
 
 
 def _healthy(api_url: str) -> bool:

@@ -80,3 +80,12 @@ def test_a_run_prints_progress_and_summary_and_writes_reports(
     assert json.loads(paths["json"].read_text())["seed"] == 11
     assert ElementTree.parse(paths["junit"]).getroot().get("failures") == "0"
     assert "passed" in paths["html"].read_text()
+
+
+def test_the_help_says_how_negative_and_positive_cases_are_judged() -> None:
+    result = CliRunner().invoke(verify, ["--help"])
+
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0
+    assert "lax mode" in text
+    assert 'listed as "set aside"' in text

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.conformance import Deviation, Finding, Report, RunError
+from mockserver.conformance import Deviation, Finding, Report, RunError, SetAside
 from mockserver.conformance.report import KnownFinding
 from mockserver.conformance.safety import SafetyStats
 
@@ -105,6 +105,22 @@ def test_the_summary_accounts_for_everything_else(failing: Report) -> None:
     assert "unused deviations" in summary
     assert "fixed upstream" in summary
     assert "GET /flows/{id}: Unsatisfiable" in summary
+
+
+def test_set_aside_failures_do_not_fail_the_run_but_are_shown_with_why() -> None:
+    aside = finding(SHORT, check="negative_data_rejection")
+    report = make_report(
+        set_aside=[SetAside(aside, "Prefect reads this request as valid")]
+    )
+
+    summary = report.summary()
+
+    assert report.ok
+    assert "set aside (the server's lax reading" in summary
+    assert "negative_data_rejection on read_deployment: 1x; Prefect reads" in summary
+    assert f"reproduce: {SHORT}" in summary
+    assert json.loads(report.json())["set_aside"][0]["reason"].startswith("Prefect")
+    assert "Prefect reads this request as valid" in report.html()
 
 
 def test_the_junit_report_has_a_test_case_per_operation(failing: Report) -> None:

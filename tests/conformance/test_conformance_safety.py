@@ -262,6 +262,35 @@ def test_a_bulk_delete_is_bounded_to_owned_ids(guard: SafetyGuard, body: Any) ->
         assert verdict.body["limit"] == body["limit"]
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "text/plain"},
+        {"content-type": "multipart/form-data", "X-Trace": "1"},
+        {},
+    ],
+    ids=["text", "multipart", "none"],
+)
+def test_a_bulk_delete_always_goes_out_as_json(
+    guard: SafetyGuard, headers: dict[str, str]
+) -> None:
+    # Prefect ignores a body of another content type, and a bulk delete
+    # without its filter deletes the first 50 deployments it finds.
+    request = Request(
+        "POST",
+        "/deployments/bulk_delete",
+        {},
+        {"deployments": None},
+        "bulk_delete_deployments",
+        headers,
+    )
+
+    verdict = guard.inspect(request)
+
+    kept = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    assert verdict.headers == {**kept, "Content-Type": "application/json"}
+
+
 def test_a_bulk_delete_before_anything_was_created_matches_nothing(
     document: dict[str, Any],
 ) -> None:
