@@ -121,7 +121,7 @@ def test_answers_parse_in_the_real_clients_models(operation: str, model: Any) ->
     contracts = load_contract_set("3.9.1")
     status = success_status(contracts.operation(operation))
 
-    for seed in range(300):
+    for seed in range(1000):
         reply = GeneratingResponder(seed=seed).respond(
             Call(operation, path={"id": DEPLOYMENT_ID})
         )
