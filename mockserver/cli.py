@@ -7,15 +7,13 @@ so that importing mockserver never prints anything.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
-from mockserver.cli_contracts import contracts
-from mockserver.cli_fixtures import fixtures
-from mockserver.cli_record import record
-from mockserver.cli_verify import verify
 from mockserver.contracts import available_versions
 from mockserver.errors import MockserverError
 from mockserver.exchange import Responder
@@ -37,7 +35,32 @@ def configure_logging(level: str) -> None:
         logger.addHandler(handler)
 
 
-@click.group()
+class _Commands(click.Group):
+    """A group whose other commands load their modules only when used.
+
+    ``mockserver serve`` should start fast; ``verify`` alone brings in
+    Schemathesis and Hypothesis.
+    """
+
+    modules: ClassVar[dict[str, str]] = {
+        "contracts": "mockserver.cli_contracts",
+        "fixtures": "mockserver.cli_fixtures",
+        "record": "mockserver.cli_record",
+        "verify": "mockserver.cli_verify",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.modules})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = self.modules.get(name)
+        if module is None:
+            return super().get_command(ctx, name)
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="mockserver")
 def main() -> None:
     """A mock of the Prefect server's deployment API, checked against its contracts."""
@@ -181,12 +204,6 @@ def _responder(
     from mockserver.recording import PlaybackResponder
 
     return PlaybackResponder(fixtures, version, placeholders=placeholders)
-
-
-main.add_command(contracts)
-main.add_command(fixtures)
-main.add_command(record)
-main.add_command(verify)
 
 
 __all__ = ["configure_logging", "main"]
