@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import click
 
-from mockserver.contracts import available_versions
+from mockserver.cli_options import prefect_version_option
 from mockserver.errors import MockserverError
 from mockserver.exchange import Responder
 from mockserver.state import LIFECYCLES, Lifecycle
@@ -75,14 +75,7 @@ def main() -> None:
     type=click.IntRange(0, 65535),
     help="TCP port; 0 picks a free one.",
 )
-@click.option(
-    "--prefect-version",
-    "version",
-    type=click.Choice(available_versions()),
-    default="3.9.1",
-    show_default=True,
-    help="Which Prefect release to imitate.",
-)
+@prefect_version_option("Which Prefect release to imitate.")
 @click.option(
     "--mode",
     type=click.Choice(MODES),

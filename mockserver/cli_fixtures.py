@@ -17,7 +17,8 @@ from typing import Any, BinaryIO
 
 import click
 
-from mockserver.contracts import available_versions, load_contract_set
+from mockserver.cli_options import prefect_version_option
+from mockserver.contracts import load_contract_set
 from mockserver.errors import MockserverError
 
 JSON = Any
@@ -63,14 +64,7 @@ def fixtures() -> None:
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Fixes the output."
 )
-@click.option(
-    "--prefect-version",
-    "version",
-    type=click.Choice(available_versions()),
-    default="3.9.1",
-    show_default=True,
-    help="The contract set whose schema is used.",
-)
+@prefect_version_option("The contract set whose schema is used.")
 @click.option(
     "--format",
     "output_format",

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 import click
 
-from mockserver.contracts import available_versions, load_contract_set
+from mockserver.cli_options import prefect_version_option
+from mockserver.contracts import load_contract_set
 from mockserver.errors import MockserverError
 from mockserver.recording import Recorder
 
@@ -62,14 +63,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     show_default=True,
     help="Directory the recordings are written to (created if missing).",
 )
-@click.option(
-    "--prefect-version",
-    "version",
-    type=click.Choice(available_versions()),
-    default="3.9.1",
-    show_default=True,
-    help="The contract set traffic is checked against.",
-)
+@prefect_version_option("The contract set traffic is checked against.")
 @click.option(
     "--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True
 )

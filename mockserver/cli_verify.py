@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from mockserver import conformance
+from mockserver.cli_options import prefect_version_option
 from mockserver.conformance import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_STEPS,
@@ -21,7 +22,6 @@ from mockserver.conformance import (
     PHASES,
     Progress,
 )
-from mockserver.contracts import available_versions
 from mockserver.errors import MockserverError
 
 __all__ = ["verify"]
@@ -68,14 +68,7 @@ def _show(progress: Progress) -> None:
     metavar="URL",
     help="The API root of the server to check, e.g. http://127.0.0.1:4200/api.",
 )
-@click.option(
-    "--prefect-version",
-    "version",
-    type=click.Choice(available_versions()),
-    default="3.9.1",
-    show_default=True,
-    help="The contract set to check against.",
-)
+@prefect_version_option("The contract set to check against.")
 @click.option(
     "--operations",
     metavar="REGEX",
