@@ -33,12 +33,12 @@ PREFECT = Path(sys.executable).parent / "prefect"
 
 def trigger_nightly(x: int) -> FlowRun:
     """Start the nightly ETL run and return at once."""
-    return run_deployment("etl/nightly", parameters={"x": x}, timeout=0)
+    return run_deployment("etl/nightly", parameters={"x": x}, timeout=0, _sync=True)
 
 
 def run_nightly_to_the_end() -> FlowRun:
     """Start the nightly ETL run and wait until it has finished."""
-    return run_deployment("etl/nightly", timeout=30, poll_interval=0.1)
+    return run_deployment("etl/nightly", timeout=30, poll_interval=0.1, _sync=True)
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_a_run_started_by_id_has_the_deployments_defaults(
 ) -> None:
     deployment_id = etl.deployments[0]["id"]
 
-    run = run_deployment(deployment_id, timeout=0)
+    run = run_deployment(deployment_id, timeout=0, _sync=True)
 
     assert str(run.deployment_id) == deployment_id
     assert run.parameters == {"x": 1}

@@ -10,6 +10,7 @@ way Prefect's global orchestration transforms do.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -216,7 +217,10 @@ def create_flow_run_from_deployment(
     keys = run.empirical_policy.get("pause_keys")
     if isinstance(keys, list):
         # A set in Prefect's model: duplicates collapse, first one kept.
-        run.empirical_policy["pause_keys"] = list(dict.fromkeys(keys))
+        unique: dict[str, Any] = {}
+        for key in keys:
+            unique.setdefault(json.dumps(key, sort_keys=True), key)
+        run.empirical_policy["pause_keys"] = list(unique.values())
     run.tags = _union(deployment.tags, body.get("tags") or [])
     run.labels = {**run.labels, **(body.get("labels") or {})}
     run.parent_task_run_id = body.get("parent_task_run_id")
