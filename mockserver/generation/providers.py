@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 from faker import Faker
 from faker.providers import BaseProvider
 
+from mockserver.state.states import STATE_TYPES
+
 JSON = Any
 _T = TypeVar("_T")
 
@@ -161,19 +163,6 @@ TIMEZONES = _words(
     Pacific/Auckland Pacific/Honolulu
     """
 )
-
-STATE_TYPES = (
-    "SCHEDULED",
-    "PENDING",
-    "RUNNING",
-    "COMPLETED",
-    "FAILED",
-    "CANCELLED",
-    "CRASHED",
-    "PAUSED",
-    "CANCELLING",
-)
-"""Every state type a Prefect run can be in."""
 
 STATE_NAMES: dict[str, tuple[str, ...]] = {
     "SCHEDULED": ("Scheduled", "Late", "AwaitingRetry", "AwaitingConcurrencySlot"),
