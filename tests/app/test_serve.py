@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,26 +12,22 @@ import pytest
 
 from mockserver.app import create_app
 from mockserver.exchange import Reply
-from mockserver.serve import bind, is_loopback
+from mockserver.serve import ServerThread, bind, is_loopback
 
 DEPLOYMENT = "59dae061-cd4a-4f1a-ad07-86407a806e71"
 
 
 class Served:
-    def __init__(self, responder: Any, server: Any) -> None:
+    def __init__(self, responder: Any, server: ServerThread) -> None:
         self.responder = responder
-        self.base_url = f"http://127.0.0.1:{server.effective_port}"
+        self.base_url = server.url
 
 
 @pytest.fixture(scope="module")
 def served(make_responder: Callable[[Reply], Any]) -> Iterator[Served]:
     responder = make_responder(Reply(200, True))
-    server = bind(create_app(responder=responder), port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield Served(responder, server)
-    server.close()
-    thread.join(timeout=5)
+    with ServerThread(create_app(responder=responder), threads=2) as server:
+        yield Served(responder, server)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,10 +23,9 @@ from typing import Any
 import flask
 import httpx
 import pytest
-from waitress import wasyncore
 
 from mockserver.app import create_app
-from mockserver.serve import bind
+from mockserver.serve import ServerThread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,7 +64,7 @@ class Served:
 
     app: flask.Flask
     base_url: str
-    server: Any = field(repr=False)
+    server: ServerThread = field(repr=False)
 
     def client(self, **headers: str) -> httpx.Client:
         """Return an HTTP client for this server; close it after use."""
@@ -88,28 +86,18 @@ class Process:
 @pytest.fixture
 def serve_app() -> Iterator[ServeApp]:
     """Serve ``create_app(**options)`` on waitress; stopped after the test."""
-    running: list[tuple[Any, threading.Thread]] = []
+    running: list[ServerThread] = []
 
     def serve(**options: Any) -> Served:
         app = create_app(**options)
-        server = bind(app, port=0, threads=4)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        running.append((server, thread))
-        return Served(app, f"http://127.0.0.1:{server.effective_port}", server)
+        server = ServerThread(app)
+        server.start()
+        running.append(server)
+        return Served(app, server.url, server)
 
     yield serve
-    for server, thread in running:
-        _stop(server, thread)
-
-
-def _stop(server: Any, thread: threading.Thread) -> None:
-    # Workers first: one still finishing an answer would wake a closed loop.
-    # Then the loop closes its own sockets, so that none closes under its
-    # select() from this thread.
-    server.task_dispatcher.shutdown()
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-    thread.join(timeout=5)
+    for server in running:
+        server.stop()
 
 
 @pytest.fixture
