@@ -16,8 +16,8 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -27,6 +27,7 @@ Location = tuple[str | int, ...]
 
 _TRUTHY = {"1", "on", "t", "true", "y", "yes"}
 _FALSY = {"0", "off", "f", "false", "n", "no"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _IGNORED_KEYWORDS = {"uniqueItems"}
 """Keywords pydantic documents but does not enforce: a ``set`` drops duplicates."""
 
@@ -77,10 +78,13 @@ def find_violations(
     found: dict[tuple[Location, str], Violation] = {}
     for error in validator.iter_errors(instance):
         for violation in _translate(error, where):
-            if not _coercible(violation, pydantic):
-                found.setdefault((violation.location, violation.kind), violation)
-            elif coercions is not None:
-                coercions.append(violation)
+            if _coercible(violation, pydantic):
+                if coercions is not None:
+                    coercions.append(violation)
+                continue
+            if pydantic == 2:
+                violation = _as_prefect_datetime(violation)
+            found.setdefault((violation.location, violation.kind), violation)
     return sorted(found.values(), key=lambda v: _order(v, fields, where))
 
 
@@ -113,8 +117,9 @@ def _converted(violation: Violation, pydantic: int) -> Any:
         return float(value)
     if expected == "boolean":
         return value in (1, True) or str(value).lower() in _TRUTHY
-    if violation.expected_format == "date-time":
-        return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
+    instant = _timestamp(value) if violation.expected_format == "date-time" else None
+    if instant is not None:
+        return instant.isoformat().replace("+00:00", "Z")
     return str(value)
 
 
@@ -206,11 +211,36 @@ def _coercible(violation: Violation, pydantic: int) -> bool:
     if expected == "string" and violation.expected_format == "date-time":
         # Pydantic 2 reads a number as a Unix timestamp; pydantic 1, through
         # Prefect's own parser, refuses it.
-        return pydantic == 2 and is_number and math.isfinite(value)
+        return pydantic == 2 and is_number and _timestamp(value) is not None
     if expected == "string" and pydantic == 1:
         # Pydantic 1 turns a number into a string, which a format then refuses.
         return is_number and violation.expected_format is None
     return False
+
+
+_MILLISECONDS_ABOVE = 2e10
+"""Pydantic 2 reads a timestamp larger than this (in magnitude) as milliseconds."""
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """The instant pydantic 2 reads a number as, or ``None`` when it refuses it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    seconds = value / 1000 if abs(value) > _MILLISECONDS_ABOVE else value
+    try:
+        return _EPOCH + timedelta(seconds=seconds)
+    except OverflowError:
+        return None
+
+
+def _as_prefect_datetime(violation: Violation) -> Violation:
+    # Prefect 3's date-time type refuses every non-string it cannot read
+    # as a timestamp with one message of its own, pydantic's type error aside.
+    if violation.expected_format != "date-time" or violation.kind != "string_type":
+        return violation
+    return replace(
+        violation, kind="value_error", message="value is not a valid datetime"
+    )
 
 
 _EXPECTED = {

@@ -366,6 +366,21 @@ VALIDATION = scenario(
         "/deployments/{deployment_id}/create_flow_run",
         {"bogus": 1},
     ),
+    Step("a flow run", "POST", "/deployments/{deployment_id}/create_flow_run", {}),
+    # Pydantic 2 reads a number as a Unix timestamp, in milliseconds past 2e10,
+    # and refuses one beyond the year 9999 or any other non-string.
+    *(
+        Step(
+            f"count runs expected after {after!r}",
+            "POST",
+            "/flow_runs/count",
+            {
+                "deployments": {"id": {"any_": ["{deployment_id}"]}},
+                "flow_runs": {"expected_start_time": {"after_": after}},
+            },
+        )
+        for after in (1.5, 1e11, 3e10, 4e9, 1e15, 253402300800000, True, [])
+    ),
 )
 
 FILTERING = scenario(
