@@ -92,6 +92,9 @@ _COPIED_FIELDS = (
     "job_variables",
 )
 
+_NOT_NULL_ON_UPDATE = ("parameters", "enforce_parameter_schema")
+"""Update fields both versions accept as null but store in NOT NULL columns."""
+
 # Prefect's scheduler defaults (PREFECT_API_SERVICES_SCHEDULER_*).
 _MIN_RUNS = 3
 _MAX_RUNS = 100
@@ -206,8 +209,9 @@ def update_deployment(
     """Apply a ``DeploymentUpdate`` body to a deployment.
 
     :raises OperationRefused: 404 for an unknown deployment or work pool,
-        409 when enforced parameters break the schema, 422 for schedules
-        without the slugs the existing ones have.
+        409 when enforced parameters break the schema or a field that must
+        not be empty is set to null, 422 for schedules without the slugs the
+        existing ones have.
     """
     deployment = read_deployment(store, deployment_id, stop=".")
     schedule_plan = _plan_schedule_update(store, deployment, body)
@@ -215,6 +219,10 @@ def update_deployment(
     _check_updated_parameters(store, deployment, body)
     if body.get("global_concurrency_limit_id"):
         raise OperationRefused(404, "Concurrency limit not found")
+    if any(body.get(name, ...) is None for name in _NOT_NULL_ON_UPDATE):
+        # The update model lets null through; the table's NOT NULL rule
+        # then fails the write, and nothing of it is kept.
+        raise OperationRefused(409, INTEGRITY_CONFLICT)
 
     _copy_fields(store, deployment, body)
     if queue is not None:

@@ -834,6 +834,36 @@ PROTOCOL = scenario(
     Step("create with an array body (500)", "POST", "/deployments/", [1, 2]),
 )
 
+NULL_UPDATES = scenario(
+    "null_updates",
+    create_flow(),
+    create_deployment("nulls", "deployment_id", description="kept"),
+    # Both versions let these nulls through validation; the NOT NULL columns
+    # then fail the write (409) and nothing of the update is kept.
+    *(
+        step
+        for index, body in enumerate(
+            (
+                {"enforce_parameter_schema": None},
+                {"parameters": None},
+                {"enforce_parameter_schema": None, "description": "lost"},
+                {"description": None},
+                {"tags": None},
+            )
+        )
+        for step in (
+            Step(
+                f"update {index}: {body!r}",
+                "PATCH",
+                "/deployments/{deployment_id}",
+                body,
+            ),
+            Step(f"read after update {index}", "GET", "/deployments/{deployment_id}"),
+        )
+    ),
+)
+"""Written for both versions: it runs against Prefect 2.14.16 as well."""
+
 SCENARIOS: tuple[Scenario, ...] = (
     LIFECYCLE,
     NOT_FOUND,
@@ -848,5 +878,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     WORK_QUEUE_CHECK,
     BULK_DELETE,
     PROTOCOL,
+    NULL_UPDATES,
 )
 """Every scenario, in the order the differential tests run them."""
+
+PORTABLE_SCENARIOS: tuple[Scenario, ...] = (NULL_UPDATES,)
+"""The scenarios also compared on Prefect 2.14.16."""

@@ -1,4 +1,4 @@
-"""The mock answers every scripted scenario exactly as the real Prefect 3.9.1 does.
+"""The mock answers every scripted scenario exactly as the real Prefect server does.
 
 A difference is a failure unless ``known_differences.json`` lists it with a
 reason. Each entry names a scenario, a step and a path prefix inside the
@@ -18,7 +18,7 @@ import pytest
 
 from .normalize import Difference, differences, normalize
 from .runner import run_scenario
-from .scenarios import SCENARIOS, Scenario
+from .scenarios import PORTABLE_SCENARIOS, SCENARIOS, Scenario
 
 KNOWN_DIFFERENCES = Path(__file__).with_name("known_differences.json")
 
@@ -59,6 +59,21 @@ def test_mock_answers_like_the_real_server(
     unexpected = [d for d in differences(real, mock) if not _allowed(d, known)]
 
     assert not unexpected, _report(unexpected)
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize(
+    "scenario", PORTABLE_SCENARIOS, ids=lambda scenario: scenario.name
+)
+def test_mock_answers_like_the_real_prefect_2_server(
+    scenario: Scenario, reference_server_2: _Server, mock_server_2: _Server
+) -> None:
+    real = normalize(run_scenario(scenario, reference_server_2.api_url))
+    mock = normalize(run_scenario(scenario, mock_server_2.api_url))
+
+    found = differences(real, mock)
+
+    assert not found, _report(found)
 
 
 @pytest.mark.reference
