@@ -9,14 +9,14 @@ Each contract set is served by ``mockserver`` on a free loopback port (a
 waitress thread of this process, so requests go through real HTTP) and
 checked with ``mockserver.conformance.verify``: every phase (examples,
 coverage, fuzzing, stateful), positive and negative data (Schemathesis's
-default generation modes) and every check. Failures listed in the real
-server's known deviations of that version (``fixtures/conformance/``) are
-reported apart: they are gaps in the contracts, which the mock shares with
-the server it copies (``--no-deviations`` counts them too). Besides
-Schemathesis's checks, the server's own log is watched: any 5xx, an answer
-that failed inside mockserver ("mockserver failed to answer", logged at
-ERROR) or a reply that breaks its response contract (logged at WARNING)
-counts as a finding even when a deviation covers it.
+default generation modes) and every check. Failures listed in the mock's
+known deviations of that version (``fixtures/conformance/``, the
+``known-deviations-mock-*`` files: checks the mock fails because the real
+server answers the same way) are reported apart (``--no-deviations`` counts
+them too). Besides Schemathesis's checks, the server's own log is watched:
+any 5xx, an answer that failed inside mockserver ("mockserver failed to
+answer", logged at ERROR) or a reply that breaks its response contract
+(logged at WARNING) counts as a finding even when a deviation covers it.
 
 Prints, per contract set, the cases sent, the time taken and every finding,
 and exits 0 only when nothing was found and at least ``--min-cases`` cases
@@ -139,13 +139,13 @@ def main() -> int:
     parser.add_argument(
         "--no-deviations",
         action="store_true",
-        help="Do not forgive the real server's known deviations (contract gaps).",
+        help="Do not forgive the mock's known deviations (the real server's ways).",
     )
     options = parser.parse_args()
 
     total, clean = 0, True
     for version in options.prefect_version or VERSIONS:
-        known = DEVIATIONS / f"known-deviations-{version}.json"
+        known = DEVIATIONS / f"known-deviations-mock-{version}.json"
         use = known if known.exists() and not options.no_deviations else None
         cases, version_clean = fuzz(
             version, options.max_examples, options.max_steps, options.seed, use
