@@ -20,32 +20,9 @@ import pytest
 
 from mockserver.contracts import upstream
 from tests.conftest import MockServer
+from tests.seed import SEED, seed_differences
 
 from .support import unique_name, watched
-
-SEED = json.loads(
-    (Path(__file__).parents[1] / "data" / "seed_create_flow_run.json").read_text()
-)
-# Fields minted by the server on every call: their values cannot match.
-IDS = {
-    "$.id",
-    "$.flow_id",
-    "$.state_id",
-    "$.deployment_id",
-    "$.state.id",
-    "$.state.state_details.flow_run_id",
-}
-TIMES = {
-    "$.created",
-    "$.updated",
-    "$.expected_start_time",
-    "$.next_scheduled_start_time",
-    "$.estimated_start_time_delta",
-    "$.state.timestamp",
-    "$.state.state_details.scheduled_time",
-}
-# The server builds a run's tags from a set, so their order is arbitrary.
-UNORDERED = {"$.tags"}
 
 CLIENT_SCRIPT = """\
 import asyncio, json, sys
@@ -80,29 +57,6 @@ print(json.dumps(asyncio.run(main())))
 """
 
 
-def differences(expected: Any, actual: Any, path: str = "$") -> list[str]:
-    """List where ``actual`` differs from ``expected`` in keys, types or values.
-
-    Keys must come in the same order; ids and times need only the same JSON
-    type; unordered lists are compared as sets.
-    """
-    if type(expected) is not type(actual):
-        return [f"{path}: {type(actual).__name__}, not {type(expected).__name__}"]
-    if isinstance(expected, dict):
-        if list(actual) != list(expected):
-            return [f"{path}: keys {list(actual)}, not {list(expected)}"]
-        return [
-            difference
-            for key in expected
-            for difference in differences(expected[key], actual[key], f"{path}.{key}")
-        ]
-    if path in IDS | TIMES:
-        return []
-    if path in UNORDERED:
-        return [] if sorted(actual) == sorted(expected) else [f"{path}: {actual!r}"]
-    return [] if actual == expected else [f"{path}: {actual!r}, not {expected!r}"]
-
-
 @pytest.fixture
 def http(mock_server_2: MockServer) -> Iterator[httpx.Client]:
     with (
@@ -135,7 +89,7 @@ def test_the_seed_request_answers_the_seed_response_over_http(
     assert (flow.status_code, deployment.status_code) == (201, 201)
     assert response.status_code == 201
     assert response.headers["content-type"] == "application/json"
-    assert differences(SEED["response"], response.json()) == []
+    assert seed_differences(SEED["response"], response.json()) == []
     assert response.json()["deployment_id"] == deployment_id
 
 
@@ -152,13 +106,15 @@ def test_the_seed_request_answers_the_seed_response_over_http(
 def test_the_seed_comparison_notices_what_matters(
     change: dict[str, Any], expected: list[str]
 ) -> None:
-    assert differences(SEED["response"], {**SEED["response"], **change}) == expected
+    assert (
+        seed_differences(SEED["response"], {**SEED["response"], **change}) == expected
+    )
 
 
 def test_the_seed_comparison_notices_reordered_keys() -> None:
     reordered = dict(reversed(list(SEED["response"].items())))
 
-    assert len(differences(SEED["response"], reordered)) == 1
+    assert len(seed_differences(SEED["response"], reordered)) == 1
 
 
 @pytest.mark.reference
