@@ -76,13 +76,7 @@ def _cause(record: logging.LogRecord) -> str:
 
 
 def show(progress: Progress) -> None:
-    failed = f", {progress.failures} failed checks" if progress.failures else ""
-    print(
-        f"  [{progress.phase}] {progress.label}: {progress.status} "
-        f"({progress.cases} cases{failed})",
-        file=sys.stderr,
-        flush=True,
-    )
+    print(f"  {progress}", file=sys.stderr, flush=True)
 
 
 def fuzz(

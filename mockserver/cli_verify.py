@@ -53,12 +53,7 @@ def _regex(
 
 
 def _show(progress: Progress) -> None:
-    failed = f", {progress.failures} failed checks" if progress.failures else ""
-    click.echo(
-        f"[{progress.phase}] {progress.label}: {progress.status} "
-        f"({progress.cases} cases{failed})",
-        err=True,
-    )
+    click.echo(str(progress), err=True)
 
 
 @click.command("verify")

@@ -167,6 +167,12 @@ class Progress:
     cases: int
     failures: int
 
+    def __str__(self) -> str:
+        failed = f", {self.failures} failed checks" if self.failures else ""
+        return (
+            f"[{self.phase}] {self.label}: {self.status} ({self.cases} cases{failed})"
+        )
+
 
 def document_for(version: str) -> dict[str, Any]:
     """Return the OpenAPI document a run of ``version`` uses: contracts plus links.

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.conformance import Deviation, Finding, Report, RunError, SetAside
+from mockserver.conformance import (
+    Deviation,
+    Finding,
+    Progress,
+    Report,
+    RunError,
+    SetAside,
+)
 from mockserver.conformance.report import KnownFinding
 from mockserver.conformance.safety import SafetyStats
 
@@ -174,3 +181,21 @@ def test_a_report_is_written_in_each_format(
 def test_an_unknown_format_is_refused(failing: Report, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown report format 'xml'"):
         failing.write("xml", tmp_path / "report.xml")
+
+
+@pytest.mark.parametrize(
+    ("progress", "line"),
+    [
+        (
+            Progress("fuzzing", "GET /deployments/{id}", "success", 60, 0),
+            "[fuzzing] GET /deployments/{id}: success (60 cases)",
+        ),
+        (
+            Progress("stateful", "Stateful tests", "failure", 20, 2),
+            "[stateful] Stateful tests: failure (20 cases, 2 failed checks)",
+        ),
+    ],
+    ids=["clean", "failed"],
+)
+def test_progress_reads_as_one_line(progress: Progress, line: str) -> None:
+    assert str(progress) == line
