@@ -25,7 +25,7 @@ from mockserver.state.schedules import (
     normalize_schedule,
     upcoming,
 )
-from mockserver.state.store import Store
+from mockserver.state.store import Store, kept
 from mockserver.state.times import parse_instant
 from mockserver.state.work_pools import (
     DEFAULT_AGENT_POOL,
@@ -102,7 +102,7 @@ _MIN_TIME = timedelta(hours=1).total_seconds()
 _MAX_TIME = timedelta(days=100).total_seconds()
 
 
-@dataclass
+@dataclass(slots=True)
 class Deployment:
     """One deployment; fields of both Prefect versions, rendered per version.
 
@@ -420,7 +420,7 @@ def _new_deployment(store: Store, body: Mapping[str, Any]) -> Deployment:
 def _copy_fields(store: Store, deployment: Deployment, body: Mapping[str, Any]) -> None:
     for name in _COPIED_FIELDS:
         if name in body:
-            setattr(deployment, name, _fresh(body[name]))
+            setattr(deployment, name, kept(body[name]))
     if body.get("job_variables") is None and "job_variables" in body:
         deployment.job_variables = {}
     if not store.modern:
@@ -432,14 +432,6 @@ def _copy_fields(store: Store, deployment: Deployment, body: Mapping[str, Any]) 
         deployment.tags = []
     if deployment.parameters is None:
         deployment.parameters = {}
-
-
-def _fresh(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _fresh(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fresh(v) for v in value]
-    return value
 
 
 def _requested_queue(store: Store, body: Mapping[str, Any]) -> WorkQueue | None:

@@ -20,7 +20,7 @@ from mockserver.errors import OperationRefused
 from mockserver.state.parameters import parameter_failure
 from mockserver.state.schedules import DeploymentSchedule, schedule_kind
 from mockserver.state.states import State, default_name, proposed_state
-from mockserver.state.store import Store
+from mockserver.state.store import Store, kept
 from mockserver.state.work_pools import WorkQueue, pool_queue
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def default_policy() -> dict[str, Any]:
     }
 
 
-@dataclass
+@dataclass(slots=True)
 class FlowRun:
     """One flow run.
 
@@ -199,7 +199,7 @@ def create_flow_run_from_deployment(
         deployment's schema, 400 when a work queue is named for a deployment
         that has no work pool.
     """
-    parameters = {**deployment.parameters, **(body.get("parameters") or {})}
+    parameters = {**deployment.parameters, **kept(body.get("parameters") or {})}
     _check_parameters(store, deployment, body, parameters, bulk=bulk)
     queue = _run_queue(store, deployment, body.get("work_queue_name"), bulk=bulk)
 
@@ -212,8 +212,8 @@ def create_flow_run_from_deployment(
     run.name = body.get("name") or store.names.next()
     run.parameters = parameters
     run.idempotency_key = key
-    run.context = dict(body.get("context") or {})
-    run.empirical_policy.update(body.get("empirical_policy") or {})
+    run.context = kept(body.get("context") or {})
+    run.empirical_policy.update(kept(body.get("empirical_policy") or {}))
     keys = run.empirical_policy.get("pause_keys")
     if isinstance(keys, list):
         # A set in Prefect's model: duplicates collapse, first one kept.
@@ -221,8 +221,8 @@ def create_flow_run_from_deployment(
         for key in keys:
             unique.setdefault(json.dumps(key, sort_keys=True), key)
         run.empirical_policy["pause_keys"] = list(unique.values())
-    run.tags = _union(deployment.tags, body.get("tags") or [])
-    run.labels = {**run.labels, **(body.get("labels") or {})}
+    run.tags = _union(deployment.tags, kept(body.get("tags") or []))
+    run.labels = {**run.labels, **kept(body.get("labels") or {})}
     run.parent_task_run_id = body.get("parent_task_run_id")
     run.infrastructure_document_id = (
         body.get("infrastructure_document_id") or deployment.infrastructure_document_id
@@ -246,7 +246,7 @@ def _job_variables(
     if given is None:
         explicit_null = "job_variables" in body
         return None if idempotency_key and explicit_null else {}
-    return dict(given)
+    return dict(kept(given))
 
 
 def schedule_runs(

@@ -26,7 +26,7 @@ __all__ = [
 FLOW_NOT_FOUND = "Flow not found"
 
 
-@dataclass
+@dataclass(slots=True)
 class Flow:
     """One flow."""
 

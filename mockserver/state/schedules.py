@@ -46,7 +46,7 @@ _RRULE_START = "20200101T000000"
 """Prefect's default rrule start (its ``DEFAULT_ANCHOR_DATE``)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class DeploymentSchedule:
     """One schedule of a deployment.
 

@@ -160,7 +160,7 @@ def instant(moment: datetime | None, version: str) -> str | None:
 
 def flow_json(flow: Flow, version: str) -> JSON:
     """Render a flow as ``Flow``."""
-    return _ordered(version, "Flow", vars(flow))
+    return _ordered(version, "Flow", _attributes(flow))
 
 
 def state_json(state: State, version: str) -> JSON:
@@ -194,7 +194,7 @@ def flow_run_json(
         "retry_delay_seconds": float(run.empirical_policy["retry_delay_seconds"]),
     }
     values = {
-        **vars(run),
+        **_attributes(run),
         "state_id": run.state.id,
         "state_type": run.state.type,
         "state_name": run.state.name,
@@ -217,7 +217,7 @@ def deployment_json(deployment: Deployment, version: str) -> JSON:
     schedules = sorted_schedules(deployment)
     modern = _major(version) == _V3
     values = {
-        **vars(deployment),
+        **_attributes(deployment),
         "schedules": [schedule_json(s, version) for s in schedules] if modern else [],
         # Prefect 3 reports the limit through the global concurrency limit
         # object and leaves the legacy field empty.
@@ -232,17 +232,17 @@ def deployment_json(deployment: Deployment, version: str) -> JSON:
 
 def schedule_json(schedule: DeploymentSchedule, version: str) -> JSON:
     """Render a deployment schedule as ``DeploymentSchedule``."""
-    return _ordered(version, "DeploymentSchedule", vars(schedule))
+    return _ordered(version, "DeploymentSchedule", _attributes(schedule))
 
 
 def work_pool_json(pool: WorkPool, version: str) -> JSON:
     """Render a work pool as ``WorkPool``."""
-    return _ordered(version, "WorkPool", {**vars(pool), "active_slots": None})
+    return _ordered(version, "WorkPool", {**_attributes(pool), "active_slots": None})
 
 
 def work_queue_json(queue: WorkQueue, version: str) -> JSON:
     """Render a work queue as ``WorkQueue``."""
-    return _ordered(version, "WorkQueue", vars(queue))
+    return _ordered(version, "WorkQueue", _attributes(queue))
 
 
 def orchestration_json(
@@ -278,6 +278,11 @@ def _start_delta(run: FlowRun, now: datetime) -> float:
     if run.start_time is None and expected < now and run.state.type not in FINAL_TYPES:
         return (now - expected).total_seconds()
     return 0.0
+
+
+def _attributes(stored: Any) -> dict[str, Any]:
+    # The stored objects are dataclasses with slots: no __dict__ to read.
+    return {name: getattr(stored, name) for name in stored.__slots__}
 
 
 def _major(version: str) -> str:

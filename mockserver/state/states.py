@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from mockserver.state.store import kept
 from mockserver.state.times import parse_instant
 
 __all__ = [
@@ -42,7 +43,7 @@ FINAL_TYPES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
 _INSTANT_DETAILS = ("scheduled_time", "cache_expiration", "pause_timeout")
 
 
-@dataclass
+@dataclass(slots=True)
 class State:
     """One state of a flow run.
 
@@ -85,7 +86,7 @@ def proposed_state(body: Mapping[str, Any], *, state_id: str, now: datetime) -> 
     Ids and timestamps a client sends are ignored: the real server mints its
     own for every state it writes.
     """
-    details = dict(body.get("state_details") or {})
+    details = kept(body.get("state_details") or {})
     for key in _INSTANT_DETAILS:
         if details.get(key) is not None:
             details[key] = parse_instant(details[key], keep_offset=True)

@@ -9,9 +9,10 @@ all, exactly as the real server's transactions make them.
 
 from __future__ import annotations
 
+import sys
 import threading
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mockserver.state.ids import IdSource
 from mockserver.state.names import RunNames
@@ -23,7 +24,10 @@ if TYPE_CHECKING:
     from mockserver.state.flows import Flow
     from mockserver.state.work_pools import WorkPool, WorkQueue
 
-__all__ = ["Store"]
+__all__ = ["Store", "kept"]
+
+_SHARED_TEXT = 64
+"""Strings up to this length are shared between the objects that hold them."""
 
 
 class Store:
@@ -69,3 +73,20 @@ class Store:
     def modern(self) -> bool:
         """Whether the version is a Prefect 3 release (labels, schedules...)."""
         return not self.version.startswith("2.")
+
+
+def kept(value: Any) -> Any:
+    """Return a copy of a request's JSON ``value`` to hold in the store.
+
+    Containers are new, so that a later request cannot change what is kept
+    through them. Keys and short strings are shared (interned): runs created
+    from similar bodies, thousands of them under load, then hold one copy of
+    each name and value instead of a copy per run.
+    """
+    if isinstance(value, dict):
+        return {sys.intern(key): kept(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [kept(item) for item in value]
+    if isinstance(value, str) and len(value) <= _SHARED_TEXT:
+        return sys.intern(value)
+    return value

@@ -34,7 +34,7 @@ DEFAULT_AGENT_POOL = "default-agent-pool"
 _DEFAULT_QUEUE_DESCRIPTION = "The work pool's default queue."
 
 
-@dataclass
+@dataclass(slots=True)
 class WorkQueue:
     """One queue of a work pool."""
 
@@ -51,7 +51,7 @@ class WorkQueue:
     last_polled: datetime | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class WorkPool:
     """One work pool."""
 
