@@ -79,7 +79,8 @@ def generate_batches(
     """Yield ``count`` instances of a schema, ``batch_size`` at a time.
 
     The first batch is drawn from ``seed`` itself, so the first instance
-    equals :func:`~mockserver.generation.generate_instance` with that seed;
+    equals :func:`~mockserver.generation.generate_instance` with that seed
+    (and ``complete=True`` for an answered schema, as :func:`generate` says);
     each later batch from a seed derived from ``seed`` and its position.
     The instances therefore depend on ``batch_size``, never on how many are
     asked for: the first *k* of ``count=n`` are those of ``count=k``.
@@ -94,6 +95,9 @@ def generate_batches(
     schema = contracts.schema(schema_name)
     generator = _generator(contracts)
 
+    # A real server sends every field of what it answers.
+    complete = not required_only and schema_name in contracts.answered
+
     for start in range(0, count, batch_size):
         batch_seed = seed if start == 0 else derive_seed(seed, "batch", start)
         yield generator.generate_many(
@@ -101,6 +105,7 @@ def generate_batches(
             min(batch_size, count - start),
             seed=batch_seed,
             required_only=required_only,
+            complete=complete,
             pinned=pinned,
         )
 
@@ -115,6 +120,12 @@ def generate(
     required_only: bool = False,
 ) -> list[JSON]:
     """Return ``count`` valid instances of a schema of a contract set.
+
+    What a server answers (response bodies and every component they hold,
+    see :attr:`ContractSet.answered
+    <mockserver.contracts.ContractSet.answered>`) comes with every field, as
+    a real server sends it; what only clients send leaves out a random share
+    of its optional fields.
 
     :param schema_name: a component (``FlowRunResponse``), a request body
         (``create_flow_run_from_deployment.request``) or a response body

@@ -199,6 +199,34 @@ class ContractSet:
             ]
         return names
 
+    @functools.cached_property
+    def answered(self) -> frozenset[str]:
+        """The names of the schemas some operation answers with.
+
+        Every response body (``read_deployment.response.200``) and every
+        component one reaches, directly or through others (``FlowRunResponse``,
+        ``State``, ``StateDetails``...). The rest are only ever sent.
+        """
+        names: set[str] = set()
+        pending: list[Any] = []
+        for operation in self:
+            for status, body in operation.responses.items():
+                if body is not None:
+                    names.add(f"{operation.name}.response.{status}")
+                    pending.append(body)
+        while pending:
+            value = pending.pop()
+            if isinstance(value, dict):
+                name = _component_name(value.get("$ref"))
+                known = name is not None and name in self.components["$defs"]
+                if name is not None and known and name not in names:
+                    names.add(name)
+                    pending.append(self.components["$defs"][name])
+                pending += value.values()
+            elif isinstance(value, list):
+                pending += value
+        return frozenset(names)
+
     def schema(self, name: str) -> JSONObject:
         """Return a schema by name, as a reference resolvable in :attr:`registry`.
 
@@ -312,6 +340,15 @@ def _operation(document: JSONObject) -> Operation:
         response_descriptions={int(k): v for k, v in document["x-responses"].items()},
         prefill=document.get("x-prefill", {}),
     )
+
+
+def _component_name(reference: Any) -> str | None:
+    # Components refer to each other as "#/$defs/NAME", operations to them
+    # as "../components.json#/$defs/NAME".
+    if not isinstance(reference, str):
+        return None
+    document, _, name = reference.partition("#/$defs/")
+    return name if document in ("", "../components.json") and name else None
 
 
 def _parts(operation: Operation) -> set[str]:

@@ -114,3 +114,23 @@ def test_seed_request_and_response_satisfy_the_2_14_16_contract(
 
     assert list(request.iter_errors(seed["request"])) == []
     assert reply_violations(contracts, operation, Reply(201, seed["response"])) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "answered"),
+    [
+        ("read_deployment.response.200", True),
+        ("DeploymentResponse", True),
+        ("StateDetails", True),
+        ("FlowRunPolicy", True),
+        ("ErrorDetail", True),
+        ("DeploymentCreate", False),
+        ("DeploymentFilter", False),
+        ("StateCreate", False),
+    ],
+    ids=lambda value: str(value),
+)
+def test_answered_schemas_are_those_some_response_reaches(
+    name: str, answered: bool
+) -> None:
+    assert (name in load_contract_set("3.9.1").answered) is answered
