@@ -39,8 +39,8 @@ for errors outside validation, and the Prefect client puts it in its message.
 A request body larger than ``max_body_size`` (:data:`MAX_BODY_SIZE`, 10 MiB,
 by default) answers 413 ``{"detail": ...}`` without being read; the real
 server sets no limit. The journal keeps bodies up to
-:data:`JOURNAL_BODY_LIMIT` and only the size of larger ones, so that a full
-journal stays small.
+:data:`mockserver.journal.BODY_LIMIT` and only the size of larger ones, so
+that a full journal stays small.
 
 The operator's control API, fault injection and a live dashboard are served
 under ``/__mock`` (see :mod:`mockserver.operator`); the served OpenAPI
@@ -63,7 +63,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import flask
@@ -73,7 +72,7 @@ from werkzeug.routing import PathConverter, Rule
 from mockserver.contracts import ContractSet, Operation, load_contract_set
 from mockserver.contracts.openapi import assemble
 from mockserver.exchange import JSON, Reply, Responder
-from mockserver.journal import Entry, Journal
+from mockserver.journal import BODY_LIMIT, Entry, Journal, not_kept
 from mockserver.operator import (
     Console,
     FaultInjector,
@@ -98,9 +97,6 @@ OPENAPI_PATH = API_PREFIX + "/openapi.json"
 
 MAX_BODY_SIZE = 10 * 1024 * 1024
 """The largest request body served by default, in bytes; larger answers 413."""
-
-JOURNAL_BODY_LIMIT = 64 * 1024
-"""Bodies larger than this, in bytes, are journaled as a note of their size."""
 
 _log = logging.getLogger("mockserver")
 
@@ -247,7 +243,7 @@ class _Edge:
         self._add_cors_headers(response)
 
         elapsed = (time.perf_counter() - started) * 1000
-        self._record(outcome, arrived, body, len(response.get_data()), elapsed)
+        self._record(outcome, arrived, body, response.get_data(), elapsed)
         return response
 
     def _outcome(self, body: bytes) -> _Outcome:
@@ -356,14 +352,11 @@ class _Edge:
         outcome: _Outcome,
         arrived: datetime,
         body: bytes,
-        reply_size: int,
+        reply_content: bytes,
         elapsed: float,
     ) -> None:
         request = flask.request
         reply = outcome.reply
-        reply_body = reply.body
-        if reply_size > JOURNAL_BODY_LIMIT:
-            reply_body = _not_kept(reply_size)
         self.journal.record(
             Entry(
                 time=arrived,
@@ -371,12 +364,12 @@ class _Edge:
                 path=request.path,
                 operation=outcome.operation,
                 query=_first_values(request.args),
-                request_body=_readable(body),
+                request_content=body,
                 status=reply.status,
-                reply_body=reply_body,
+                reply_content=reply_content,
                 duration_ms=elapsed,
                 request_violations=_small(outcome.request_violations, len(body)),
-                reply_violations=_small(outcome.reply_violations, reply_size),
+                reply_violations=_small(outcome.reply_violations, len(reply_content)),
                 error=outcome.error,
             )
         )
@@ -449,35 +442,19 @@ def _read_body() -> tuple[bytes, Reply | None]:
         return b"", detail(413, message)
 
 
-def _readable(body: bytes) -> Any:
-    if not body:
-        return None
-    if len(body) > JOURNAL_BODY_LIMIT:
-        return _not_kept(len(body))
-    text = body.decode("utf-8", errors="replace")
-    try:
-        return json.loads(text)
-    except (RecursionError, ValueError):
-        return text
-
-
-def _not_kept(size: int) -> str:
-    return f"<{size} bytes, more than the journal keeps>"
-
-
 def _small(violations: Sequence[Violation], size: int) -> tuple[Violation, ...]:
     """Return violations fit for the journal: large inputs noted by their size.
 
     A violation's input can be the whole body it was found in, so only those
     of a large body are measured.
     """
-    if size <= JOURNAL_BODY_LIMIT:
+    if size <= BODY_LIMIT:
         return tuple(violations)
     kept = []
     for violation in violations:
         input_size = len(_dump(violation.input))
-        if input_size > JOURNAL_BODY_LIMIT:
-            violation = replace(violation, input=_not_kept(input_size))
+        if input_size > BODY_LIMIT:
+            violation = replace(violation, input=not_kept(input_size))
         kept.append(violation)
     return tuple(kept)
 
@@ -571,7 +548,6 @@ def journal_of(app: flask.Flask) -> Journal:
 
 __all__ = [
     "API_PREFIX",
-    "JOURNAL_BODY_LIMIT",
     "MAX_BODY_SIZE",
     "OPENAPI_PATH",
     "create_app",

@@ -7,12 +7,19 @@ reply against its response contract). A :class:`Journal` keeps the newest
 entries in arrival order and forgets the oldest once it is full, so a server
 left running does not grow without bound. It is plain Python, safe to share
 between the threads of a WSGI server.
+
+An entry keeps the bodies as the bytes that crossed the wire and decodes them
+when they are read: a full journal then costs what its traffic weighed, not
+the several times more that decoded JSON takes, and requests nobody reads
+back are never decoded. Bodies over :data:`BODY_LIMIT` are kept as a note of
+their size.
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
+import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +27,9 @@ from datetime import datetime
 
 from mockserver.exchange import JSON
 from mockserver.validation import Violation
+
+BODY_LIMIT = 64 * 1024
+"""Bodies larger than this, in bytes, are journaled as a note of their size."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,9 +44,9 @@ class Entry:
     :param operation: the operation the request matched, or ``None`` when it
         matched none (answered 404, 405 or 307).
     :param query: query parameters, the first value of each.
-    :param request_body: the body parsed as JSON, else as text, ``None`` when empty.
+    :param request_content: the request's body as received.
     :param status: the HTTP status answered.
-    :param reply_body: the JSON body answered, ``None`` for an empty body.
+    :param reply_content: the body answered, as sent.
     :param duration_ms: time spent answering, in milliseconds.
     :param request_violations: how the request broke its contract.
     :param reply_violations: how the reply broke its response contract.
@@ -49,13 +59,44 @@ class Entry:
     path: str
     operation: str | None
     query: Mapping[str, str] = field(default_factory=dict)
-    request_body: JSON = None
+    request_content: bytes = b""
     status: int
-    reply_body: JSON = None
+    reply_content: bytes = b""
     duration_ms: float = 0.0
     request_violations: Sequence[Violation] = ()
     reply_violations: Sequence[Violation] = ()
     error: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("request_content", "reply_content"):
+            content = getattr(self, name)
+            if len(content) > BODY_LIMIT:
+                object.__setattr__(self, name, not_kept(len(content)).encode())
+
+    @property
+    def request_body(self) -> JSON:
+        """The request's body parsed as JSON, else as text; ``None`` when empty."""
+        return _decoded(self.request_content)
+
+    @property
+    def reply_body(self) -> JSON:
+        """The body answered, parsed as JSON, else as text; ``None`` when empty."""
+        return _decoded(self.reply_content)
+
+
+def not_kept(size: int) -> str:
+    """The note that stands for a value of ``size`` bytes too large to keep."""
+    return f"<{size} bytes, more than the journal keeps>"
+
+
+def _decoded(content: bytes) -> JSON:
+    if not content:
+        return None
+    text = content.decode("utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except (RecursionError, ValueError):
+        return text
 
 
 class Journal:
@@ -110,4 +151,4 @@ class Journal:
             self._entries.clear()
 
 
-__all__ = ["Entry", "Journal"]
+__all__ = ["BODY_LIMIT", "Entry", "Journal", "not_kept"]

@@ -13,6 +13,7 @@ exception reaches the server, which answers 500 or closes the connection.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from waitress.channel import ClientDisconnected
 
+from mockserver.exchange import JSON
 from mockserver.journal import Entry, Journal
 from mockserver.operator.faults import ConnectionDropped
 
@@ -73,10 +75,14 @@ def _record(
             path=path,
             operation=dropped.call.operation,
             query=query,
-            request_body=dropped.call.body,
+            request_content=_encoded(dropped.call.body),
             status=DROPPED_STATUS,
             duration_ms=elapsed,
             error=f"connection dropped by fault rule ({dropped.rule.describe()})",
         )
     )
     _log.info("%s %s %s dropped %.1fms", method, path, dropped.call.operation, elapsed)
+
+
+def _encoded(body: JSON) -> bytes:
+    return b"" if body is None else json.dumps(body).encode()

@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver.app import create_app, journal_of
-from mockserver.journal import Entry, Journal
+from mockserver.journal import BODY_LIMIT, Entry, Journal
 
 THREADS = 8
 PER_THREAD = 500
@@ -149,6 +149,29 @@ def test_the_app_journals_each_request_with_its_bodies(
         404,
         {"detail": "Not Found"},
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "body"),
+    [
+        (b"", None),
+        (b'{"limit": 1}', {"limit": 1}),
+        (b"not json", "not json"),
+        (b"\xff{", "\ufffd{"),
+        (
+            b"x" * (BODY_LIMIT + 1),
+            f"<{BODY_LIMIT + 1} bytes, more than the journal keeps>",
+        ),
+    ],
+    ids=["empty", "json", "text", "not-utf-8", "too-large"],
+)
+def test_an_entry_keeps_the_bytes_and_reads_them_back(
+    content: bytes, body: Any
+) -> None:
+    kept = entry(request_content=content, reply_content=content)
+
+    assert (kept.request_body, kept.reply_body) == (body, body)
+    assert len(kept.request_content) <= BODY_LIMIT
 
 
 def test_the_app_journal_is_bounded_by_journal_size(responder: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +44,7 @@ def entry(
         path=path,
         operation=operation,
         query=query or {},
-        request_body=body,
+        request_content=b"" if body is None else json.dumps(body).encode(),
         status=201,
     )
 
