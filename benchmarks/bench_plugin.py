@@ -65,7 +65,16 @@ def test_uses_the_harness(harness, n):
     pass
 """
 
-QUIET = ["-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:cacheprovider"]
+QUIET = [
+    "-p",
+    "no:schemathesis",
+    "-p",
+    "no:hypothesispytest",
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:faker",
+]
 
 
 def run(folder: Path, name: str, source: str, tests: int) -> dict[str, float]:
