@@ -5,7 +5,10 @@ files of ``--tests`` trivial tests each are run by pytest, each in its own
 process: one whose tests ask for ``prefect_mock``, one whose tests share
 Prefect's own ``prefect_test_harness`` (a real server in a subprocess, on a
 temporary database) through a session fixture. A conftest records how long
-pytest spent setting up and tearing down each test. Printed:
+pytest spent setting up and tearing down each test. Plugins neither fixture
+needs are switched off in both runs, Faker's among them: it builds a Faker
+in an autouse session fixture at the first test of any suite (about 0.1 s),
+whichever fixture the tests use. Printed:
 
 - session start: the first test's setup, which starts the server;
 - per test: the median setup plus teardown of the other tests, which for
