@@ -4,7 +4,8 @@
   the seed-like ``create_flow_run`` body (decoding, parsing, path, query and
   body checks, as a request gets them), beside jsonschema's Python validator
   and jsonschema-rs on the same body and schema for scale;
-- fixture generation: helper B's ``bench_generation.measure``;
+- fixture generation: ``bench_generation.measure_round``, mockserver's
+  generator beside jsf, json-schema-faker and hypothesis-jsonschema;
 - the pytest fixture: helper G's ``bench_plugin.run``, ``prefect_mock``
   against Prefect's ``prefect_test_harness``.
 """
@@ -122,22 +123,26 @@ def _per_call(function: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - started) / calls * 1e6
 
 
-def generation_rate(count: int) -> dict[str, float] | None:
-    """Return FlowRunResponse instances generated per second (wall clock).
+def generation_rate(
+    count: int, *, peers: bool, index: int
+) -> dict[str, dict[str, dict[str, float]]] | None:
+    """Return one round's generation figures, by schema and generator.
 
-    Uses ``bench_generation.measure``; ``None`` when that bench is absent.
+    Uses ``bench_generation``: rate, validity and (mockserver's) share parsed
+    by the client; ``None`` when that bench is absent.
+
+    :param peers: whether the peer generators draw too.
+    :param index: the round's number from 0, which rotates the order.
     """
     try:
         import bench_generation
     except ImportError:
         return None
-    figures = {}
-    for name in ("FlowRunResponse", "DeploymentResponse"):
-        _, wall, valid = bench_generation.measure("3.9.1", name, count, 1, {})
-        figures[name] = wall[0]
-        if valid < 1.0:
-            raise RuntimeError(f"only {valid:.1%} of the {name} generated were valid")
-    return figures
+    contract_set = load_contract_set(bench_generation.VERSION)
+    chosen = list(bench_generation.PEERS) if peers else []
+    with tempfile.TemporaryDirectory(prefix="bench-generation-") as folder:
+        benches = bench_generation.prepare(contract_set, chosen, Path(folder))
+        return bench_generation.measure_round(benches, count, index)
 
 
 def plugin_figures(tests: int, *, harness: bool) -> dict[str, dict[str, float]] | None:

@@ -14,21 +14,38 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from load import LoadResult
 
-__all__ = ["Results", "Target", "load", "render", "save"]
+__all__ = [
+    "OUR_GENERATOR",
+    "Results",
+    "Target",
+    "generation_targets",
+    "load",
+    "render",
+    "render_generation",
+    "save",
+]
 
 SCENARIOS = {
     "get": "GET /api/deployments/{id}",
     "valid": "POST .../create_flow_run, valid body (201)",
     "invalid": "POST .../create_flow_run, invalid body (422)",
 }
+OUR_GENERATOR = "mockserver"
+"""The key of mockserver's generator in :attr:`Results.generation`."""
 
 
 @dataclass
 class Results:
-    """Everything one run measured, round by round."""
+    """Everything one run measured, round by round.
+
+    ``generation`` holds, by schema and generator, each figure's rounds:
+    ``rate`` and ``cpu_rate`` (instances per second), ``valid`` and
+    ``parsed`` (shares from 0 to 1).
+    """
 
     subjects: dict[str, str]
     rounds: int
@@ -38,7 +55,9 @@ class Results:
     startup: dict[str, list[float]] = field(default_factory=dict)
     rss: dict[str, list[int]] = field(default_factory=dict)
     validation: dict[str, list[float]] = field(default_factory=dict)
-    generation: dict[str, list[float]] = field(default_factory=dict)
+    generation: dict[str, dict[str, dict[str, list[float]]]] = field(
+        default_factory=dict
+    )
     plugin: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     machine: dict[str, str] = field(default_factory=dict)
     command: str = ""
@@ -58,6 +77,39 @@ class Results:
         ours = self.rates(subject, scenario, connections)
         theirs = self.rates(other, scenario, connections)
         return [a / b if b else math.inf for a, b in zip(ours, theirs, strict=False)]
+
+    def add_generation(
+        self, schema: str, generator: str, figures: dict[str, float]
+    ) -> None:
+        kept = self.generation.setdefault(schema, {}).setdefault(generator, {})
+        for key, value in figures.items():
+            kept.setdefault(key, []).append(value)
+
+    def generation_rounds(self) -> int:
+        """How many rounds of generation figures are recorded."""
+        rates = [
+            len(figures.get("rate", []))
+            for drawn in self.generation.values()
+            for figures in drawn.values()
+        ]
+        return max(rates, default=0)
+
+    def generation_ratios(self, schema: str, peer: str | None = None) -> list[float]:
+        """Per-round ratios of mockserver's generation rate to a peer's.
+
+        :param peer: the peer; ``None`` for the fastest peer of each round.
+        """
+        drawn = self.generation.get(schema, {})
+        ours = drawn.get(OUR_GENERATOR, {}).get("rate", [])
+        peers = [
+            figures.get("rate", [])
+            for name, figures in drawn.items()
+            if name != OUR_GENERATOR and peer in (None, name)
+        ]
+        if not peers:
+            return []
+        best = [max(rates) for rates in zip(*peers, strict=False)]
+        return [a / b if b else math.inf for a, b in zip(ours, best, strict=False)]
 
 
 @dataclass(frozen=True)
@@ -96,6 +148,9 @@ def load(path: Path) -> Results:
     data = json.loads(path.read_text(encoding="utf-8"))
     loads = data.pop("loads")
     results = Results(**{**data, "connections": tuple(data["connections"])})
+    results.generation = {
+        schema: _generators(drawn) for schema, drawn in results.generation.items()
+    }
     for subject, scenario, connections, runs in loads:
         for run in runs:
             statuses = {int(code): n for code, n in run.pop("statuses").items()}
@@ -105,13 +160,47 @@ def load(path: Path) -> Results:
     return results
 
 
+def _generators(drawn: Any) -> dict[str, dict[str, list[float]]]:
+    # Runs from before the peers were measured kept mockserver's rates alone.
+    if isinstance(drawn, list):
+        return {OUR_GENERATOR: {"rate": drawn}}
+    return dict(drawn)
+
+
 def targets(results: Results) -> list[Target]:
     """The issue's targets for each mock server variant measured."""
     found: list[Target] = []
     for mock in MOCKS:
         if mock in results.subjects:
             found += _targets_of(results, mock)
-    return found
+    return found + generation_targets(results)
+
+
+def generation_targets(results: Results) -> list[Target]:
+    """The generator's targets: twice the best peer, every instance usable."""
+    if not results.generation:
+        return []
+    faster = Target(
+        "generator >= 2x the best peer (FlowRunResponse)",
+        results.generation_ratios("FlowRunResponse"),
+        2.0,
+        True,
+    )
+    shares = [
+        share
+        for drawn in results.generation.values()
+        for key in ("valid", "parsed")
+        for share in drawn.get(OUR_GENERATOR, {}).get(key, [])
+    ]
+    usable = Target(
+        "generator: every instance valid and parsed by the client "
+        "(lowest share of any schema and round)",
+        [100 * min(shares)] if shares else [],
+        100.0,
+        True,
+        " %",
+    )
+    return [faster, usable]
 
 
 def _targets_of(results: Results, mock: str) -> list[Target]:
@@ -252,19 +341,63 @@ def _validation(results: Results) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_generation(results: Results) -> str:
+    """Return the fixture generation section and its targets, as Markdown."""
+    return _generation(results) + "\n" + _targets(generation_targets(results))
+
+
 def _generation(results: Results) -> str:
     if not results.generation:
         return ""
     lines = [
         "## Fixture generation\n",
-        "Instances per second drawn by `InstanceGenerator` "
-        "(`benchmarks/bench_generation.py`), wall clock.\n",
-        "| schema | instances/s |",
-        "|---|---:|",
+        "Each generator draws instances of the same schemas in every round, "
+        "in an order that rotates from round to round "
+        "(`benchmarks/bench_generation.py`): mockserver's "
+        "`InstanceGenerator.generate_many` from the contract set, drawing "
+        "every field of an answer as `mockserver fixtures generate` does; "
+        "the peers "
+        "from the schema bundled into one self-contained document "
+        "(hypothesis-jsonschema is asked for fewer instances; a peer drawing "
+        "one by one stops after a time budget). *instances/s* is by wall "
+        "clock; *per CPU s* counts the drawing process's CPU time, for the "
+        "generators that measure it (json-schema-faker runs in Node and times "
+        "only its wall clock, after 100 untimed draws). *valid*: the share valid under "
+        "jsonschema's draft 2020-12 validator with format checking; a draw "
+        "that raised counts as invalid. *parsed*: the share that the real "
+        "client's models (`prefect.client.schemas.responses`) accept. A "
+        "ratio compares two generators within one round.\n",
     ]
-    for name, figures in results.generation.items():
-        lines.append(f"| {name} | {_spread(figures, '', digits=0)} |")
-    return "\n".join(lines) + "\n"
+    for schema, drawn in results.generation.items():
+        lines += [
+            f"### {schema}\n",
+            "| generator | instances/s | per CPU s | valid | parsed "
+            "| mockserver / this |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            _generation_row(results, schema, name, figures)
+            for name, figures in drawn.items()
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _generation_row(
+    results: Results, schema: str, name: str, figures: dict[str, list[float]]
+) -> str:
+    ratio = (
+        "1"
+        if name == OUR_GENERATOR
+        else _spread(results.generation_ratios(schema, name), "x")
+    )
+    rate = _spread(figures.get("rate", []), "", digits=0)
+    cpu = _spread(figures.get("cpu_rate", []), "", digits=0)
+    valid, parsed = (
+        _spread([100 * share for share in figures.get(key, [])], " %", digits=1)
+        for key in ("valid", "parsed")
+    )
+    return f"| {name} | {rate} | {cpu} | {valid} | {parsed} | {ratio} |"
 
 
 def _plugin(results: Results) -> str:

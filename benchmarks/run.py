@@ -5,12 +5,13 @@ Run from the repository root::
     .venv/bin/python benchmarks/run.py            # everything, about 20 min
     .venv/bin/python benchmarks/run.py --quick    # the mock alone, seconds
 
-It installs what it needs (wrk, Node, Java with apt-get when root; Prism
-and WireMock with npm into ``.cache/bench-peers``), then measures, round
-after round: each server launched afresh (the time to its first answer),
-loaded with wrk at 1 and 16 connections for each request kind, and its
-resident memory taken, in an order that rotates every round; then the
-in-process figures (request validation, fixture generation and, in the first
+It installs what it needs (wrk, Node, Java with apt-get when root; Prism,
+WireMock and json-schema-faker with npm into ``.cache/bench-peers``; jsf and
+hypothesis-jsonschema with pip), then measures, round after round: each
+server launched afresh (the time to its first answer), loaded with wrk at 1
+and 16 connections for each request kind, and its resident memory taken, in
+an order that rotates every round; then the in-process figures (request
+validation, fixture generation beside the peer generators and, in the first
 ``--plugin-rounds`` rounds, the pytest fixture against
 ``prefect_test_harness``). ``BENCHMARKS.md`` shows every figure's median and
 spread, and each comparison as per-round ratios.
@@ -245,9 +246,15 @@ def _measure_in_process(results: Results, options: Any, *, first: bool) -> None:
     calls = 200 if options.quick else 20_000
     for name, figure in validation_times(calls).items():
         results.validation.setdefault(name, []).append(figure)
-    rates = generation_rate(100 if options.quick else 2_000)
-    for name, rate in (rates or {}).items():
-        results.generation.setdefault(name, []).append(rate)
+    # The peers take several seconds a round: --quick leaves them out.
+    drawn = generation_rate(
+        100 if options.quick else 2_000,
+        peers=not options.quick,
+        index=results.generation_rounds(),
+    )
+    for schema, generators in (drawn or {}).items():
+        for name, figures in generators.items():
+            results.add_generation(schema, name, figures)
 
 
 def _measure_plugin(results: Results, options: Any) -> None:
