@@ -301,13 +301,17 @@ def _ordered(version: str, model: str, values: Mapping[str, Any]) -> JSON:
 
 
 def _jsonable(value: Any, version: str) -> JSON:
-    # Most values are plain scalars: answer them before the slower checks.
-    if value is None or type(value) in _SCALARS:
+    # Exact types first: most values are plain JSON, and checking a Mapping
+    # through its abstract class costs more than the rest of the walk.
+    kind = type(value)
+    if value is None or kind in _SCALARS:
         return value
+    if kind is dict:
+        return {k: _jsonable(v, version) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_jsonable(v, version) for v in value]
     if isinstance(value, datetime):
         return instant(value, version)
     if isinstance(value, Mapping):
         return {k: _jsonable(v, version) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v, version) for v in value]
     return value
