@@ -7,7 +7,9 @@ Run from the repository root::
 
 It installs what it needs (wrk, Node, Java with apt-get when root; Prism,
 WireMock and json-schema-faker with npm into ``.cache/bench-peers``; jsf and
-hypothesis-jsonschema with pip), then measures, round after round: each
+hypothesis-jsonschema with pip into an environment there) and writes
+mockserver's bytecode, as an installed package has it (see
+``bench_plugin.compile_mockserver``), then measures, round after round: each
 server launched afresh (the time to its first answer), loaded with wrk at 1
 and 16 connections for each request kind, and its resident memory taken, in
 an order that rotates every round; then the in-process figures (request
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_plugin import compile_mockserver
 from load import Load, ensure_wrk, run_load, wrk_version
 from micro import (
     generation_rate,
@@ -89,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         names.remove("mockserver-granian")
 
     ensure_wrk()
+    compile_mockserver()
     ensure_peers(set(names))
     machine = _machine(set(names))
     subjects = _subjects(names)
