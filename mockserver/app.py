@@ -53,6 +53,7 @@ Every request is logged as one INFO line on the ``mockserver`` logger::
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -215,12 +216,19 @@ class _Edge:
         self.journal = journal
         self.check_replies = check_replies
         self.dialect = _DIALECTS.get(contracts.version.split(".")[0], _DIALECTS["3"])
-        self.openapi = assemble(contracts)
 
         routes = [_route(operation, self.dialect) for operation in contracts]
         openapi = re.compile(re.escape(OPENAPI_PATH))
         routes.append(_Route(_OPENAPI_ROUTE, "GET", openapi, frozenset()))
         self.router = _Router(routes)
+
+    @functools.cached_property
+    def openapi(self) -> JSON:
+        """The served OpenAPI document, control operations included.
+
+        Assembled on first request rather than at start: few clients ask.
+        """
+        return document_with_control(assemble(self.contracts))
 
     def view(self, **_: str) -> flask.Response:
         started = time.perf_counter()
@@ -504,7 +512,6 @@ def create_app(
     edge = _Edge(
         contracts, injector, Journal(journal_size), check_replies=check_replies
     )
-    edge.openapi = document_with_control(edge.openapi)
 
     app = flask.Flask("mockserver")
     app.response_class = _Response

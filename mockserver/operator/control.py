@@ -16,6 +16,7 @@ open: the server binds to loopback unless told otherwise.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import logging
@@ -79,7 +80,7 @@ def control_blueprint(console: Console, *, token: str | None = None) -> flask.Bl
         )
         rules.append(Rule(CONTROL_PREFIX + rule, methods=[operation.method]))
 
-    unmatched = _unmatched(Map(rules))
+    unmatched = _unmatched(rules)
     blueprint.add_url_rule("/<path:rest>", "unmatched", unmatched, methods=_ANY)
     blueprint.before_request(_guard(token))
     blueprint.after_request(_log_change)
@@ -216,9 +217,12 @@ def _presented(request: flask.Request) -> str | None:
     return None
 
 
-def _unmatched(rules: Map) -> View:
+def _unmatched(rules: list[Rule]) -> View:
+    # Compiled on the first request that needs it: most servers see none.
+    routes = functools.cache(lambda: Map(rules))
+
     def unmatched(rest: str) -> flask.Response:
-        adapter = rules.bind("localhost")
+        adapter = routes().bind("localhost")
         allowed = adapter.allowed_methods(flask.request.path)
         if allowed:
             response = _refuse(405, "Method Not Allowed")
