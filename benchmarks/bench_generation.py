@@ -106,7 +106,7 @@ def prepare(contract_set: ContractSet, peers: list[str], folder: Path) -> list[B
     benches = []
     for name in SCHEMAS:
         generators: list[Generator] = [OurGenerator(contract_set, name)]
-        schema = bundle(contract_set.components, name)
+        schema = bundle(contract_set, name)
         scratch = folder / name
         scratch.mkdir(exist_ok=True)
         for peer in peers:

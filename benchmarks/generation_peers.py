@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from subjects import PEERS_DIR, _ensure_tool
+
+from mockserver.contracts import ContractSet
 
 __all__ = [
     "BUDGET_SECONDS",
@@ -59,6 +62,7 @@ PYTHON_SCRIPT = Path(__file__).with_name("python_peer.py")
 _SHARES = {"hypothesis-jsonschema": 0.05}
 """hypothesis-jsonschema draws about a hundredth as fast: a round stays short."""
 _DEFS = "#/$defs/"
+_REFERENCE = re.compile(r'"\$ref": "([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -109,44 +113,25 @@ class Generator:
         raise NotImplementedError
 
 
-def bundle(components: dict[str, Any], name: str) -> dict[str, Any]:
+def bundle(contract_set: ContractSet, name: str) -> dict[str, Any]:
     """Return component ``name`` as one document holding every schema it uses.
 
-    The document is a copy: it shares nothing with ``components``.
+    The document is a copy: it shares nothing with the contract set.
 
-    :param components: the contract set's ``components.json``, whose
-        references all point into its own ``$defs``.
-    :raises ValueError: on a reference that points elsewhere.
+    :raises ValueError: on a reference that points outside the document.
     """
+    components = contract_set.components
     definitions = components["$defs"]
-    used, pending = {}, [name]
-    while pending:
-        current = pending.pop()
-        if current not in used:
-            used[current] = definitions[current]
-            pending += _referenced(definitions[current])
+    used = {name} | contract_set.reached(definitions[name])
     document = {
         "$schema": components["$schema"],
         **definitions[name],
-        "$defs": dict(sorted(used.items())),
+        "$defs": {key: definitions[key] for key in sorted(used)},
     }
+    for reference in _REFERENCE.findall(json.dumps(document)):
+        if not reference.startswith(_DEFS):
+            raise ValueError(f"cannot bundle the reference {reference!r}")
     return copy.deepcopy(document)
-
-
-def _referenced(schema: Any) -> list[str]:
-    if isinstance(schema, list):
-        return [name for item in schema for name in _referenced(item)]
-    if not isinstance(schema, dict):
-        return []
-    found = []
-    for key, value in schema.items():
-        if key == "$ref":
-            if not value.startswith(_DEFS):
-                raise ValueError(f"cannot bundle the reference {value!r}")
-            found.append(value.removeprefix(_DEFS))
-        else:
-            found += _referenced(value)
-    return found
 
 
 class CommandPeer(Generator):

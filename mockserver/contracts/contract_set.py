@@ -204,24 +204,33 @@ class ContractSet:
         """The names of the schemas some operation answers with.
 
         Every response body (``read_deployment.response.200``) and every
-        component one reaches, directly or through others (``FlowRunResponse``,
-        ``State``, ``StateDetails``...). The rest are only ever sent.
+        component one reaches (see :meth:`reached`). The rest are only ever
+        sent.
         """
         names: set[str] = set()
-        pending: list[Any] = []
         for operation in self:
             for status, body in operation.responses.items():
                 if body is not None:
                     names.add(f"{operation.name}.response.{status}")
-                    pending.append(body)
+                    names |= self.reached(body)
+        return frozenset(names)
+
+    def reached(self, schema: Any) -> frozenset[str]:
+        """The components ``schema`` refers to, directly or through others.
+
+        :param schema: any part of a contract: a component's schema, or an
+            operation's part such as a response body.
+        """
+        definitions = self.components["$defs"]
+        names: set[str] = set()
+        pending = [schema]
         while pending:
             value = pending.pop()
             if isinstance(value, dict):
                 name = _component_name(value.get("$ref"))
-                known = name is not None and name in self.components["$defs"]
-                if name is not None and known and name not in names:
+                if name is not None and name in definitions and name not in names:
                     names.add(name)
-                    pending.append(self.components["$defs"][name])
+                    pending.append(definitions[name])
                 pending += value.values()
             elif isinstance(value, list):
                 pending += value

@@ -134,3 +134,14 @@ def test_answered_schemas_are_those_some_response_reaches(
     name: str, answered: bool
 ) -> None:
     assert (name in load_contract_set("3.9.1").answered) is answered
+
+
+def test_a_schema_reaches_the_components_it_refers_to_through_others() -> None:
+    contracts = load_contract_set("3.9.1")
+    flow_run = contracts.components["$defs"]["FlowRunResponse"]
+
+    reached = contracts.reached(flow_run)
+
+    assert {"State", "StateDetails", "FlowRunPolicy", "StateType"} <= reached
+    assert "FlowRunResponse" not in reached
+    assert "DeploymentCreate" not in reached
