@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mockserver.errors import OperationRefused
 from mockserver.state.parameters import parameter_failure
@@ -246,7 +246,7 @@ def _job_variables(
     if given is None:
         explicit_null = "job_variables" in body
         return None if idempotency_key and explicit_null else {}
-    return dict(kept(given))
+    return cast(dict[str, Any], kept(given))
 
 
 def schedule_runs(

@@ -314,4 +314,6 @@ def _jsonable(value: Any, version: str) -> JSON:
         return instant(value, version)
     if isinstance(value, Mapping):
         return {k: _jsonable(v, version) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v, version) for v in value]
     return value
