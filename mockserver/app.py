@@ -101,7 +101,7 @@ MAX_BODY_SIZE = 10 * 1024 * 1024
 
 _log = logging.getLogger("mockserver")
 
-_UUID = (
+_UUID = re.compile(
     "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 )
 """Starlette's UUID path converter: either case, dashes optional."""
@@ -130,19 +130,25 @@ class _Route:
     method: str
     pattern: re.Pattern[str]
     uuid_parameters: frozenset[str]
+    converted: frozenset[str] = frozenset()
+    """The parameters only a UUID matches (Starlette's ``uuid`` converter)."""
 
     def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.fullmatch(path)
         if found is None:
             return None
+        parameters = found.groupdict()
+        for name in self.converted:
+            if _UUID.fullmatch(parameters[name]) is None:
+                return None
         return {
             name: _canonical_uuid(value) if name in self.uuid_parameters else value
-            for name, value in found.groupdict().items()
+            for name, value in parameters.items()
         }
 
 
 def _canonical_uuid(value: str) -> str:
-    if re.fullmatch(_UUID, value) is None:
+    if _UUID.fullmatch(value) is None:
         return value
     return str(uuid.UUID(value))
 
@@ -154,14 +160,20 @@ def _route(operation: Operation, dialect: _Dialect) -> _Route:
     }
     uuids = frozenset(name for name, kind in formats.items() if kind == "uuid")
 
+    # Every parameter matches one segment; the UUID check runs on the match,
+    # which keeps the forty patterns small and quick to compile at start.
     pattern = ""
     for literal, name in re.findall(r"([^{]*)(?:{([^}]+)})?", operation.path):
         pattern += re.escape(literal)
         if name:
-            converted = dialect.uuid_converter and name in uuids
-            pattern += f"(?P<{name}>{_UUID if converted else '[^/]+'})"
+            pattern += f"(?P<{name}>[^/]+)"
+    converted = uuids if dialect.uuid_converter else frozenset()
     return _Route(
-        operation.name, operation.method, re.compile(API_PREFIX + pattern), uuids
+        operation.name,
+        operation.method,
+        re.compile(API_PREFIX + pattern),
+        uuids,
+        converted,
     )
 
 
