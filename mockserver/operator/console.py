@@ -22,18 +22,21 @@ exist.
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from mockserver.contracts import ContractSet, Operation
 from mockserver.errors import FaultError, OperationRefused
 from mockserver.exchange import JSON, Call, Responder
 from mockserver.journal import Entry, Journal
 from mockserver.operator.faults import FaultInjector, FaultPlan
-from mockserver.recording import PlaybackResponder
 from mockserver.state import LIFECYCLES, Lifecycle, StatefulResponder
 from mockserver.validation import Violation
+
+if TYPE_CHECKING:
+    from mockserver.recording import PlaybackResponder
 
 __all__ = ["MODES", "Console", "entry_json", "violation_json"]
 
@@ -82,8 +85,8 @@ class Console:
     def _remember(self, responder: Responder) -> None:
         if isinstance(responder, StatefulResponder):
             self._state = responder
-        elif isinstance(responder, PlaybackResponder):
-            self._playback = responder
+        elif _is_playback(responder):
+            self._playback = cast("PlaybackResponder", responder)
         else:
             self._custom = responder
 
@@ -247,6 +250,8 @@ class Console:
             return self._playback
         if not isinstance(fixtures, str):
             raise ValueError(f"fixtures is a folder's path, not {fixtures!r}")
+        from mockserver.recording import PlaybackResponder
+
         self._playback = PlaybackResponder(
             Path(fixtures),
             self.contracts.version,
@@ -364,6 +369,13 @@ def _read_all(state: StatefulResponder, operation: str, sort: str) -> list[JSON]
         if len(reply.body) < _PAGE:
             break
     return found
+
+
+def _is_playback(responder: Responder) -> bool:
+    # Recordings are imported only when played back: no playback responder
+    # can exist before its module is.
+    playback = sys.modules.get("mockserver.recording.playback")
+    return playback is not None and isinstance(responder, playback.PlaybackResponder)
 
 
 def _lifecycle(value: object) -> Lifecycle:

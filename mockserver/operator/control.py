@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import flask
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
 from mockserver.errors import (
@@ -67,25 +67,75 @@ def control_blueprint(console: Console, *, token: str | None = None) -> flask.Bl
         static_folder="static",
         static_url_path="/static",
     )
-    views = _views(console)
-    rules = []
-    for operation in CONTROL_OPERATIONS:
-        rule = operation.path.replace("{", "<").replace("}", ">")
+    dispatch = _dispatcher(_views(console), token)
+    for rule, defaults in (("/", {"rest": ""}), ("/<path:rest>", {})):
         blueprint.add_url_rule(
             rule,
-            operation.name,
-            views[operation.name],
-            methods=[operation.method],
+            "control",
+            dispatch,
+            defaults=defaults,
+            methods=_ANY,
             strict_slashes=False,
         )
-        rules.append(Rule(CONTROL_PREFIX + rule, methods=[operation.method]))
-
-    unmatched = _unmatched(rules)
-    blueprint.add_url_rule("/<path:rest>", "unmatched", unmatched, methods=_ANY)
-    blueprint.before_request(_guard(token))
     blueprint.after_request(_log_change)
     blueprint.register_error_handler(Exception, _refusal)
     return blueprint
+
+
+def _dispatcher(views: dict[str, View], token: str | None) -> View:
+    """Return the one view that routes every control request to its operation.
+
+    The operations are routed by a map of their own, compiled on the first
+    control request: most servers never see one, and compiling a rule per
+    operation into the application's map would cost every start.
+    """
+    routes = functools.cache(
+        lambda: Map(
+            [
+                Rule(
+                    CONTROL_PREFIX + operation.path.replace("{", "<").replace("}", ">"),
+                    endpoint=operation.name,
+                    methods=[operation.method],
+                )
+                for operation in CONTROL_OPERATIONS
+            ],
+            strict_slashes=False,
+        )
+    )
+
+    def dispatch(rest: str) -> flask.Response:
+        request = flask.request
+        adapter = routes().bind("localhost")
+        try:
+            name, arguments = adapter.match(request.path, request.method)
+        except (NotFound, MethodNotAllowed):
+            name, arguments = None, {}
+
+        refused = _refused_token(token, name)
+        if refused is not None:
+            return refused
+        if name is None:
+            return _unrouted(sorted(adapter.allowed_methods(request.path)))
+        return views[str(name)](**arguments)
+
+    return dispatch
+
+
+def _unrouted(allowed: list[str]) -> flask.Response:
+    request = flask.request
+    if allowed and request.method == "OPTIONS":
+        response = flask.Response(b"", 200)
+    elif allowed:
+        response = _refuse(405, "Method Not Allowed")
+    else:
+        return _refuse(
+            404,
+            f"no control operation at {request.path!r}; "
+            f"the control API is documented under the tag 'mockserver control' "
+            f"in /api/openapi.json",
+        )
+    response.headers["Allow"] = ", ".join(allowed)
+    return response
 
 
 def _views(console: Console) -> dict[str, View]:
@@ -184,27 +234,25 @@ def _integer(arguments: Any, name: str) -> int | None:
         ) from None
 
 
-def _guard(token: str | None) -> Callable[[], flask.Response | None]:
-    def guard() -> flask.Response | None:
-        if token is None or flask.request.endpoint == f"{_BLUEPRINT}.static":
-            return None
-        presented = _presented(flask.request)
-        if presented is not None and hmac.compare_digest(
-            presented.encode(), token.encode()
-        ):
-            return None
-        response = _refuse(
-            401,
-            "the control API needs its token: send 'Authorization: Bearer TOKEN' "
-            f"or '{TOKEN_HEADER}: TOKEN'",
-        )
-        response.headers["WWW-Authenticate"] = 'Bearer realm="mockserver control"'
-        return response
-
-    return guard
+def _refused_token(token: str | None, operation: str | None) -> flask.Response | None:
+    """Return the 401 for a request without the control token, if one is set."""
+    if token is None:
+        return None
+    presented = _presented(flask.request, operation)
+    if presented is not None and hmac.compare_digest(
+        presented.encode(), token.encode()
+    ):
+        return None
+    response = _refuse(
+        401,
+        "the control API needs its token: send 'Authorization: Bearer TOKEN' "
+        f"or '{TOKEN_HEADER}: TOKEN'",
+    )
+    response.headers["WWW-Authenticate"] = 'Bearer realm="mockserver control"'
+    return response
 
 
-def _presented(request: flask.Request) -> str | None:
+def _presented(request: flask.Request, operation: str | None) -> str | None:
     authorization = request.headers.get("Authorization", "")
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials:
@@ -212,30 +260,9 @@ def _presented(request: flask.Request) -> str | None:
     if TOKEN_HEADER in request.headers:
         return request.headers[TOKEN_HEADER]
     # Only the page a browser opens may carry the token in its URL.
-    if request.endpoint == f"{_BLUEPRINT}.mock_dashboard":
+    if operation == "mock_dashboard":
         return request.args.get("token")
     return None
-
-
-def _unmatched(rules: list[Rule]) -> View:
-    # Compiled on the first request that needs it: most servers see none.
-    routes = functools.cache(lambda: Map(rules))
-
-    def unmatched(rest: str) -> flask.Response:
-        adapter = routes().bind("localhost")
-        allowed = adapter.allowed_methods(flask.request.path)
-        if allowed:
-            response = _refuse(405, "Method Not Allowed")
-            response.headers["Allow"] = ", ".join(sorted(allowed))
-            return response
-        return _refuse(
-            404,
-            f"no control operation at {flask.request.path!r}; "
-            f"the control API is documented under the tag 'mockserver control' "
-            f"in /api/openapi.json",
-        )
-
-    return unmatched
 
 
 def _log_change(response: flask.Response) -> flask.Response:
