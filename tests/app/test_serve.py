@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import platform
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +16,7 @@ import pytest
 from mockserver.app import create_app
 from mockserver.exchange import Reply
 from mockserver.serve import ServerThread, bind, is_loopback
+from tests.conftest import start_mock_server, stop_mock_server
 
 DEPLOYMENT = "59dae061-cd4a-4f1a-ad07-86407a806e71"
 
@@ -140,3 +144,49 @@ def test_binding_a_non_loopback_address_warns(
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "'192.0.2.1'" in warnings[0].getMessage()
+
+
+GLIBC_HEAP = 64 * 1024 * 1024
+"""The address space glibc reserves, aligned to its size, for each extra arena."""
+
+
+def extra_malloc_arenas(pid: int) -> int:
+    """Count the malloc arenas of a process beyond glibc's main one."""
+    regions = []
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        fields = line.split()
+        start, end = (int(address, 16) for address in fields[0].split("-"))
+        regions.append((start, end, fields[1], fields[5:]))
+
+    count = 0
+    for (start, end, mode, name), following in zip(
+        regions, [*regions[1:], None], strict=True
+    ):
+        if start % GLIBC_HEAP or mode != "rw-p" or name:
+            continue
+        if following is not None and following[0] == end and following[2] == "---p":
+            end = following[1]
+        count += end - start == GLIBC_HEAP
+    return count
+
+
+@pytest.mark.skipif(
+    platform.libc_ver()[0] != "glibc", reason="counts glibc's malloc arenas"
+)
+def test_serve_keeps_its_request_threads_in_one_malloc_arena(tmp_path: Path) -> None:
+    server = start_mock_server(tmp_path / "serve.log")
+    try:
+
+        def create_flows(worker: int) -> None:
+            with httpx.Client(base_url=server.api_url, timeout=10) as client:
+                for number in range(30):
+                    name = f"flow-{worker}-{number}-" + "x" * 600
+                    created = client.post("/flows/", json={"name": name})
+                    assert created.status_code == 201, created.text
+
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(create_flows, range(16)))
+
+        assert extra_malloc_arenas(server.process.pid) == 0
+    finally:
+        stop_mock_server(server)

@@ -10,11 +10,8 @@ Playwright's own browser downloads are never used.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +36,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 APT_TIMEOUT = 900
-STARTUP_TIMEOUT = 20.0
-URL_LINE = re.compile(r"serving the Prefect API at (http://\S+)/api")
 
 
 def create_deployment(
@@ -73,14 +68,6 @@ class Served:
 
 ServeApp = Callable[..., Served]
 """Serves ``create_app(**options)`` and returns where."""
-
-
-@dataclass
-class Process:
-    """``mockserver serve`` in a child process."""
-
-    base_url: str
-    process: subprocess.Popen[bytes] = field(repr=False)
 
 
 @pytest.fixture
@@ -122,43 +109,6 @@ def deployment(http: httpx.Client) -> dict[str, Any]:
 def make_deployment() -> Callable[..., dict[str, Any]]:
     """Create a flow and a deployment through any client: ``make(client, ...)``."""
     return create_deployment
-
-
-@pytest.fixture
-def serve_process(tmp_path: Path) -> Iterator[Callable[..., Process]]:
-    """Start ``mockserver serve --port 0 ARGS...``; stopped after the test."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(*arguments: str) -> Process:
-        log_path = tmp_path / f"serve-{len(started)}.log"
-        command = [sys.executable, "-m", "mockserver", "serve", "--port", "0"]
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [*command, *arguments], stdout=log, stderr=subprocess.STDOUT
-            )
-        started.append(process)
-        return Process(_wait_for_url(process, log_path), process)
-
-    yield start
-    for process in started:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def _wait_for_url(process: subprocess.Popen[bytes], log_path: Path) -> str:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        found = URL_LINE.search(log_path.read_text(encoding="utf-8"))
-        if found:
-            return found.group(1)
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError(f"mockserver did not start:\n{log_path.read_text()}")
 
 
 @pytest.fixture(scope="session")

@@ -6,30 +6,34 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
+from tests.conftest import start_mock_server, stop_mock_server
+
 TOKEN = "t0ken"
 
 
-def test_the_serve_flags_set_faults_token_and_journal_size(
-    serve_process: Any, tmp_path: Path
-) -> None:
+def test_the_serve_flags_set_faults_token_and_journal_size(tmp_path: Path) -> None:
     faults = tmp_path / "faults.json"
     faults.write_text(json.dumps([{"operation": "read_flows", "status": 503}]))
 
-    served = serve_process(
-        "--faults", str(faults), "--control-token", TOKEN, "--journal-size", "2"
+    served = start_mock_server(
+        tmp_path / "serve.log",
+        *("--faults", str(faults), "--control-token", TOKEN, "--journal-size", "2"),
     )
-    with httpx.Client(base_url=served.base_url, timeout=10) as client:
-        struck = client.post("/api/flows/filter", json={})
-        for _ in range(3):
-            client.get("/api/health")
-        refused = client.get("/__mock/settings")
-        settings = client.get("/__mock/settings", headers={"X-Mock-Token": TOKEN})
-        journal = client.get("/__mock/requests", headers={"X-Mock-Token": TOKEN})
+    base_url = served.api_url.removesuffix("/api")
+    try:
+        with httpx.Client(base_url=base_url, timeout=10) as client:
+            struck = client.post("/api/flows/filter", json={})
+            for _ in range(3):
+                client.get("/api/health")
+            refused = client.get("/__mock/settings")
+            settings = client.get("/__mock/settings", headers={"X-Mock-Token": TOKEN})
+            journal = client.get("/__mock/requests", headers={"X-Mock-Token": TOKEN})
+    finally:
+        stop_mock_server(served)
 
     assert (struck.status_code, struck.json()) == (
         503,
