@@ -209,7 +209,7 @@ def create_flow_run_from_deployment(
 
     now = store.now()
     run = _new_run(store, deployment, queue, now)
-    run.name = body.get("name") or store.names.next()
+    run.name = kept(body.get("name")) or store.names.next()
     run.parameters = parameters
     run.idempotency_key = key
     run.context = kept(body.get("context") or {})

@@ -91,16 +91,16 @@ def proposed_state(body: Mapping[str, Any], *, state_id: str, now: datetime) -> 
         if details.get(key) is not None:
             details[key] = parse_instant(details[key], keep_offset=True)
 
-    state_type = body["type"]
+    state_type = kept(body["type"])
     if state_type == "SCHEDULED" and details.get("scheduled_time") is None:
         details["scheduled_time"] = now
 
     return State(
         id=state_id,
         type=state_type,
-        name=body.get("name") or default_name(state_type),
+        name=kept(body.get("name") or default_name(state_type)),
         timestamp=now,
-        message=body.get("message"),
-        data=body.get("data"),
+        message=kept(body.get("message")),
+        data=kept(body.get("data")),
         details=details,
     )
