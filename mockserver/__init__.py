@@ -39,6 +39,8 @@ from mockserver.validation import Rejected, Violation, parse_call, reply_violati
 
 _LAZY = {
     "create_app": "mockserver.app",
+    "create_service": "mockserver.app",
+    "MockService": "mockserver.app",
     "journal_of": "mockserver.app",
     "ServerThread": "mockserver.serve",
     "StatefulResponder": "mockserver.state",
@@ -72,6 +74,7 @@ __all__ = [
     "GeneratingResponder",
     "GenerationError",
     "InstanceGenerator",
+    "MockService",
     "MockserverError",
     "Operation",
     "OperationRefused",
@@ -94,6 +97,7 @@ __all__ = [
     "assert_conforms",
     "available_versions",
     "create_app",
+    "create_service",
     "flow_graph",
     "generate",
     "journal_of",

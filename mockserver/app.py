@@ -1,17 +1,16 @@
 """Serve a contract set over HTTP the way a real Prefect server answers.
 
-:func:`create_app` returns a Flask application that serves every operation
-of a contract set under ``/api`` (the operation ``/deployments/{id}`` at
-``/api/deployments/{id}``) and the contract set's OpenAPI document at
-``/api/openapi.json``. Each request goes through the same steps: find the
-operation, validate the request into a :class:`~mockserver.exchange.Call`,
-let the responder answer it, check the reply against its response contract,
-and record the exchange in the :class:`~mockserver.journal.Journal`.
-Those steps are one method, ``_Edge.answer``, which the application's WSGI
-callable runs directly for every request outside the control API: Flask's
-dispatching took about a quarter of an API request's time and gives the
-API nothing it uses. Flask serves the control API, and its catch-all view
-calls the same method.
+:func:`create_service` returns a :class:`MockService`, a WSGI application
+that serves every operation of a contract set under ``/api`` (the operation
+``/deployments/{id}`` at ``/api/deployments/{id}``) and the contract set's
+OpenAPI document at ``/api/openapi.json``; :func:`create_app` returns its
+Flask application, which serves the same. Each request goes through the
+same steps: find the operation, validate the request into a
+:class:`~mockserver.exchange.Call`, let the responder answer it, check the
+reply against its response contract, and record the exchange in the
+:class:`~mockserver.journal.Journal`. Those steps are one method, run
+without Flask for every request outside the control API; Flask serves the
+control API, and its catch-all view runs the same method.
 
 Routing copies the real server's (Starlette's), as measured:
 
@@ -62,6 +61,7 @@ import functools
 import json
 import logging
 import re
+import threading
 import time
 import traceback
 import uuid
@@ -69,13 +69,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-import flask
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import PathConverter, Rule
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from mockserver.contracts import ContractSet, Operation, load_contract_set
 from mockserver.contracts.openapi import assemble
@@ -88,6 +88,7 @@ from mockserver.operator import (
     FaultPlan,
     InjectedReply,
     document_with_control,
+    drop_connections,
     install,
 )
 from mockserver.state import Lifecycle, StatefulResponder
@@ -98,6 +99,9 @@ from mockserver.validation import (
     parse_call,
     reply_violations,
 )
+
+if TYPE_CHECKING:
+    import flask
 
 API_PREFIX = "/api"
 """Where the API is served, as on a real Prefect server."""
@@ -215,7 +219,7 @@ class _Outcome:
     error: str | None = None
 
 
-class _Response(flask.Response):
+class _Response(Response):
     # Redirects and 204s carry no content-type on the real server.
     default_mimetype = None
 
@@ -250,11 +254,7 @@ class _Edge:
         """
         return document_with_control(assemble(self.contracts))
 
-    def view(self, **_: str) -> flask.Response:
-        request: Request = flask.request._get_current_object()  # type: ignore[attr-defined]
-        return self.answer(request)
-
-    def answer(self, request: Request) -> flask.Response:
+    def answer(self, request: Request) -> Response:
         """Answer one request to the API: the whole of what the mock does."""
         started = time.perf_counter()
         arrived = datetime.now(UTC)
@@ -354,7 +354,7 @@ class _Edge:
                 return Reply(307, None, {"location": _absolute_url(request, toggled)})
         return detail(404, "Not Found")
 
-    def _preflight_response(self, request: Request) -> flask.Response:
+    def _preflight_response(self, request: Request) -> Response:
         response = _Response("OK", 200, content_type="text/plain; charset=utf-8")
         response.headers["vary"] = (
             "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
@@ -414,14 +414,14 @@ def _is_preflight(request: Request) -> bool:
     )
 
 
-def _add_cors_headers(request: Request, response: flask.Response) -> None:
+def _add_cors_headers(request: Request, response: Response) -> None:
     if "origin" in request.headers:
         response.headers["access-control-allow-origin"] = "*"
     if "vary" not in response.headers:
         response.headers["vary"] = "Origin"
 
 
-def _render(reply: Reply) -> flask.Response:
+def _render(reply: Reply) -> Response:
     # The real server sends no body with 204 and with its redirects.
     if reply.status == 204 or (300 <= reply.status < 400 and reply.body is None):
         response = _Response(b"", reply.status)
@@ -495,7 +495,7 @@ def _small(violations: Sequence[Violation], size: int) -> tuple[Violation, ...]:
     return tuple(kept)
 
 
-def create_app(
+def create_service(
     prefect_version: str = "3.9.1",
     *,
     responder: Responder | None = None,
@@ -507,8 +507,8 @@ def create_app(
     max_body_size: int = MAX_BODY_SIZE,
     faults: FaultPlan | None = None,
     control_token: str | None = None,
-) -> flask.Flask:
-    """Return a Flask application serving one Prefect version's contract set.
+) -> MockService:
+    """Return the mock server of one Prefect version's contract set, as WSGI.
 
     :param prefect_version: the contract set to serve, ``"3.9.1"`` or ``"2.14.16"``.
     :param responder: what answers validated calls; by default a
@@ -540,50 +540,159 @@ def create_app(
     edge = _Edge(
         contracts, injector, Journal(journal_size), check_replies=check_replies
     )
-
-    app = flask.Flask("mockserver")
-    app.response_class = _Response
-    app.config["MAX_CONTENT_LENGTH"] = max_body_size
-    app.extensions["mockserver"] = edge
-    # One rule for every method and path: the routing above is Starlette's.
-    app.url_map.converters["everything"] = _Everything
-    for rule in ("/", "/<everything:anything>"):
-        app.url_map.add(
-            Rule(rule, endpoint="mockserver", strict_slashes=False, merge_slashes=False)
-        )
-    app.view_functions["mockserver"] = edge.view
-    app.register_error_handler(Exception, _last_resort)
-    app.wsgi_app = _direct(app, edge)  # type: ignore[method-assign,assignment]
     console = Console(contracts, edge.journal, injector, seed=seed, lifecycle=lifecycle)
-    install(app, console, token=control_token)
-    return app
+    return MockService(
+        edge, console, max_body_size=max_body_size, control_token=control_token
+    )
 
 
-def _direct(app: flask.Flask, edge: _Edge) -> WSGIApplication:
-    """Return ``app``'s WSGI application, answering the API without Flask.
+def create_app(
+    prefect_version: str = "3.9.1",
+    *,
+    responder: Responder | None = None,
+    seed: int = 0,
+    lifecycle: Lifecycle = "hold",
+    check_replies: bool = True,
+    journal_size: int = 1000,
+    contracts_root: Path | None = None,
+    max_body_size: int = MAX_BODY_SIZE,
+    faults: FaultPlan | None = None,
+    control_token: str | None = None,
+) -> flask.Flask:
+    """Return a Flask application serving one Prefect version's contract set.
 
-    Flask's dispatching (contexts, URL map, hooks, error handlers) took about
-    a quarter of an API request's time, and the API uses none of it: the
-    edge routes by itself. So requests outside the control API go straight
-    to :meth:`_Edge.answer`, the method the Flask view calls, and get the
-    answer the view would give; the control API is served by Flask.
+    The application is the :attr:`MockService.flask_app` of
+    :func:`create_service`, which takes the same arguments:
+
+    :param prefect_version: the contract set to serve, ``"3.9.1"`` or ``"2.14.16"``.
+    :param responder: what answers validated calls; by default a
+        :class:`~mockserver.state.StatefulResponder` built from ``seed`` and
+        ``lifecycle``.
+    :param seed: seed of the default responder's ids and run names.
+    :param lifecycle: what the default responder's flow runs do after they
+        are created: ``"hold"``, ``"complete"`` or ``"fail"``.
+    :param check_replies: check every reply against its response contract and
+        record the violations in the journal (they never change the reply).
+    :param journal_size: how many exchanges the journal keeps (see
+        :func:`journal_of`).
+    :param contracts_root: the folder holding contract sets, if not the default.
+    :param max_body_size: the largest request body answered, in bytes; a
+        larger one answers 413 ``{"detail": ...}`` without being read. The
+        real server sets no limit; this one keeps a hostile client from
+        exhausting memory.
+    :param faults: the fault rules in force from the start (see
+        :mod:`mockserver.operator.faults`); the control API can change them.
+    :param control_token: the token the control API under ``/__mock`` asks
+        for; ``None`` leaves it open.
+    :raises UnknownVersion: when no contract set exists for ``prefect_version``.
+    :raises FaultError: when a fault rule names an operation not served.
     """
-    dispatch = app.wsgi_app
+    return create_service(
+        prefect_version,
+        responder=responder,
+        seed=seed,
+        lifecycle=lifecycle,
+        check_replies=check_replies,
+        journal_size=journal_size,
+        contracts_root=contracts_root,
+        max_body_size=max_body_size,
+        faults=faults,
+        control_token=control_token,
+    ).flask_app
 
-    def application(
-        environ: WSGIEnvironment, start_response: StartResponse
+
+class MockService:
+    """The mock server as a WSGI application, with Flask only where it is needed.
+
+    API requests are answered by the edge's one method, outside Flask:
+    Flask's dispatching took about a quarter of an API request's time and
+    the API uses none of it. The control API and the dashboard are served
+    by a Flask application, :attr:`flask_app`, built (and Flask imported) on the
+    first request that needs it or when :func:`create_app` asks for it. So
+    a pytest session served by the ``prefect_mock`` fixture, which drives
+    the control surface in process, never imports Flask.
+    """
+
+    def __init__(
+        self,
+        edge: _Edge,
+        console: Console,
+        *,
+        max_body_size: int,
+        control_token: str | None,
+    ) -> None:
+        self.edge = edge
+        self.console = console
+        self.max_body_size = max_body_size
+        self.control_token = control_token
+        self._application = drop_connections(self._answer, edge.journal)
+        self._building = threading.Lock()
+        self._flask: tuple[flask.Flask, WSGIApplication] | None = None
+
+    @property
+    def journal(self) -> Journal:
+        """Every exchange answered, up to the journal's size."""
+        return self.edge.journal
+
+    @property
+    def flask_app(self) -> flask.Flask:
+        """The Flask application serving everything, control API included."""
+        return self._flask_parts()[0]
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        return self._application(environ, start_response)
+
+    def _answer(
+        self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+            dispatch = self._flask_parts()[1]
             return dispatch(environ, start_response)
         request = Request(environ)
-        request.max_content_length = app.config["MAX_CONTENT_LENGTH"]
+        request.max_content_length = self.max_body_size
         try:
-            response = edge.answer(request)
+            response = self.edge.answer(request)
         except Exception as error:
             response = _last_resort(error)
         return response(environ, start_response)
 
-    return application
+    def _flask_parts(self) -> tuple[flask.Flask, WSGIApplication]:
+        with self._building:
+            if self._flask is None:
+                self._flask = self._build_flask()
+            return self._flask
+
+    def _build_flask(self) -> tuple[flask.Flask, WSGIApplication]:
+        import flask
+
+        def view(**_: str) -> Response:
+            request = flask.request._get_current_object()  # type: ignore[attr-defined]
+            return self.edge.answer(request)
+
+        app = flask.Flask("mockserver")
+        app.config["MAX_CONTENT_LENGTH"] = self.max_body_size
+        app.extensions["mockserver"] = self
+        # One rule for every method and path: the edge routes as Starlette does.
+        app.url_map.converters["everything"] = _Everything
+        for rule in ("/", "/<everything:anything>"):
+            app.url_map.add(
+                Rule(
+                    rule,
+                    endpoint="mockserver",
+                    strict_slashes=False,
+                    merge_slashes=False,
+                )
+            )
+        app.view_functions["mockserver"] = view
+        app.register_error_handler(Exception, _last_resort)
+        install(app, self.console, token=self.control_token)
+
+        # Serving the Flask application is serving this service.
+        dispatch = app.wsgi_app
+        app.wsgi_app = self  # type: ignore[method-assign]
+        return app, dispatch
 
 
 class _Everything(PathConverter):
@@ -592,7 +701,7 @@ class _Everything(PathConverter):
     regex = "[^/][\\s\\S]*?"
 
 
-def _last_resort(error: Exception) -> flask.Response:
+def _last_resort(error: Exception) -> Response:
     # Reached only when reading the request or recording it fails; the real
     # server's 500 is never the answer.
     if isinstance(error, HTTPException) and (error.code or 500) < 500:
@@ -605,14 +714,16 @@ def journal_of(app: flask.Flask) -> Journal:
 
     :raises KeyError: when ``app`` was not made by :func:`create_app`.
     """
-    edge: _Edge = app.extensions["mockserver"]
-    return edge.journal
+    service: MockService = app.extensions["mockserver"]
+    return service.journal
 
 
 __all__ = [
     "API_PREFIX",
     "MAX_BODY_SIZE",
     "OPENAPI_PATH",
+    "MockService",
     "create_app",
+    "create_service",
     "journal_of",
 ]

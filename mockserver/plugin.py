@@ -60,11 +60,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-# The heavy modules (Flask, jsonschema, Faker) are imported when a test first
-# asks for the fixture: pytest loads this plugin in every session.
+# pytest loads this plugin in every session, so the heavy modules wait:
+# jsonschema and Faker until a test first asks for the fixture, Flask until
+# a test calls the control API over HTTP.
 if TYPE_CHECKING:
-    from flask import Flask
-
+    from mockserver.app import MockService
     from mockserver.contracts import ContractSet
     from mockserver.exchange import Call, Reply, Responder
     from mockserver.journal import Entry, Journal
@@ -129,32 +129,30 @@ class _Switch:
 
 @dataclass
 class _Server:
-    """One version's application and the thread serving it."""
+    """One version's mock service and the thread serving it."""
 
     version: str
     contracts: ContractSet
-    app: Flask
+    service: MockService
     switch: _Switch
     thread: ServerThread
 
     @classmethod
     def start(cls, version: str) -> _Server:
-        from mockserver.app import create_app
+        from mockserver.app import create_service
         from mockserver.contracts import load_contract_set
         from mockserver.serve import ServerThread
         from mockserver.state import StatefulResponder
 
         switch = _Switch(StatefulResponder(version))
-        app = create_app(version, responder=switch, journal_size=JOURNAL_SIZE)
-        thread = ServerThread(app)
+        service = create_service(version, responder=switch, journal_size=JOURNAL_SIZE)
+        thread = ServerThread(service)
         thread.start()
-        return cls(version, load_contract_set(version), app, switch, thread)
+        return cls(version, load_contract_set(version), service, switch, thread)
 
     @property
     def journal(self) -> Journal:
-        from mockserver.app import journal_of
-
-        return journal_of(self.app)
+        return self.service.journal
 
 
 class _Servers:

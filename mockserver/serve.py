@@ -26,7 +26,6 @@ from collections.abc import Iterable
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from flask import Flask
 from waitress import wasyncore
 from waitress.server import create_server
 
@@ -59,7 +58,7 @@ def is_loopback(host: str) -> bool:
 
 
 def bind(
-    app: Flask, host: str = "127.0.0.1", port: int = 4200, threads: int = 8
+    app: WSGIApplication, host: str = "127.0.0.1", port: int = 4200, threads: int = 8
 ) -> Any:
     """Bind a waitress server for ``app`` and log where it answers.
 
@@ -99,13 +98,23 @@ def _log_address(host: str, port: int) -> None:
     _log.info("serving the Prefect API at http://%s:%d%s", shown_host, port, API_PREFIX)
 
 
-def _backstop(app: Flask) -> int:
+def _backstop(app: WSGIApplication) -> int:
     # The application answers a body over its limit with the real server's
     # 413 format, once waitress has spooled it to disk. Far larger bodies are
     # refused by waitress as they arrive (in its own format), so that
     # no client can fill the disk.
-    limit = app.config.get("MAX_CONTENT_LENGTH")
+    limit = _body_limit(app)
     return BACKSTOP_FACTOR * limit if limit else _WAITRESS_DEFAULT_LIMIT
+
+
+def _body_limit(app: WSGIApplication) -> int | None:
+    """Return the largest body ``app`` answers, if it says: Flask or MockService."""
+    config = getattr(app, "config", None)
+    if config is not None:
+        limit = config.get("MAX_CONTENT_LENGTH")
+    else:
+        limit = getattr(app, "max_body_size", None)
+    return limit if isinstance(limit, int) else None
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -124,7 +133,7 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def serve(
-    app: Flask,
+    app: WSGIApplication,
     host: str = "127.0.0.1",
     port: int = 4200,
     threads: int = 8,
@@ -166,7 +175,7 @@ def _one_malloc_arena() -> None:
     mallopt(_M_ARENA_MAX, 1)
 
 
-def _serve_on_granian(app: Flask, host: str, port: int, threads: int) -> None:
+def _serve_on_granian(app: WSGIApplication, host: str, port: int, threads: int) -> None:
     try:
         from granian.constants import HTTPModes, Interfaces
         from granian.server import MPServer
@@ -196,7 +205,7 @@ def _serve_on_granian(app: Flask, host: str, port: int, threads: int) -> None:
     runner.serve(target_loader=lambda *_: application, wrap_loader=False)
 
 
-def _identified(app: Flask) -> WSGIApplication:
+def _identified(app: WSGIApplication) -> WSGIApplication:
     """Wrap ``app`` so that every answer names uvicorn as its server."""
 
     def application(
@@ -231,7 +240,11 @@ class ServerThread:
     """
 
     def __init__(
-        self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 4
+        self,
+        app: WSGIApplication,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 4,
     ) -> None:
         self.app = app
         self.host = host

@@ -5,7 +5,8 @@ Everything here is served by the application itself, under ``/__mock``:
 - :mod:`.console`: what an operator can do (read the journal, reset and
   preload the state, switch mode and lifecycle, move flow runs, read
   contracts, set faults), as plain Python;
-- :mod:`.control`: the control API, a Flask blueprint over the console;
+- :mod:`.control`: the control API, a Flask blueprint over the console,
+  imported with Flask only when an application installs it;
 - :mod:`.faults`: fault rules (latency, a status, a dropped connection) and
   the responder that applies them;
 - :mod:`.wsgi`: the WSGI wrapper that drops connections under waitress;
@@ -13,16 +14,16 @@ Everything here is served by the application itself, under ``/__mock``:
 - :mod:`.openapi`: the control operations, and their place in the served
   OpenAPI document.
 
-:func:`install` wires all of it into an application made by
-:func:`~mockserver.app.create_app`.
+:func:`install` adds the control API and the dashboard to the Flask
+application of :class:`~mockserver.app.MockService`, which applies
+:func:`drop_connections` around everything it serves.
 """
 
 from __future__ import annotations
 
-import flask
+from typing import TYPE_CHECKING
 
 from mockserver.operator.console import Console
-from mockserver.operator.control import TOKEN_HEADER, control_blueprint
 from mockserver.operator.faults import (
     RETRIED_STATUSES,
     ConnectionDropped,
@@ -31,8 +32,15 @@ from mockserver.operator.faults import (
     FaultRule,
     InjectedReply,
 )
-from mockserver.operator.openapi import CONTROL_PREFIX, document_with_control
+from mockserver.operator.openapi import (
+    CONTROL_PREFIX,
+    TOKEN_HEADER,
+    document_with_control,
+)
 from mockserver.operator.wsgi import drop_connections
+
+if TYPE_CHECKING:
+    import flask
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -45,6 +53,7 @@ __all__ = [
     "FaultRule",
     "InjectedReply",
     "document_with_control",
+    "drop_connections",
     "install",
 ]
 
@@ -52,12 +61,13 @@ __all__ = [
 def install(app: flask.Flask, console: Console, *, token: str | None = None) -> None:
     """Serve the control API and dashboard of ``console`` from ``app``.
 
-    Registers the blueprint under :data:`CONTROL_PREFIX` and wraps the WSGI
-    application so that fault rules can drop connections.
+    Registers the blueprint under :data:`CONTROL_PREFIX`. Dropping
+    connections for fault rules is the WSGI wrapper
+    :func:`~mockserver.operator.wsgi.drop_connections`, which the
+    application's server applies around everything it answers.
 
     :param token: the control token requests must carry; ``None`` for none.
     """
+    from mockserver.operator.control import control_blueprint
+
     app.register_blueprint(control_blueprint(console, token=token))
-    app.wsgi_app = drop_connections(  # type: ignore[method-assign,assignment]
-        app.wsgi_app, console.journal
-    )

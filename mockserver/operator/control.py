@@ -37,12 +37,13 @@ from mockserver.errors import (
 from mockserver.exchange import JSON
 from mockserver.operator import dashboard
 from mockserver.operator.console import Console
-from mockserver.operator.openapi import CONTROL_OPERATIONS, CONTROL_PREFIX
+from mockserver.operator.openapi import (
+    CONTROL_OPERATIONS,
+    CONTROL_PREFIX,
+    TOKEN_HEADER,
+)
 
-__all__ = ["TOKEN_HEADER", "control_blueprint"]
-
-TOKEN_HEADER = "X-Mock-Token"
-"""The header that carries the control token, besides ``Authorization``."""
+__all__ = ["control_blueprint"]
 
 _BLUEPRINT = "mockserver_operator"
 _ANY = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

@@ -18,6 +18,7 @@ __all__ = [
     "CONTROL_OPERATIONS",
     "CONTROL_PREFIX",
     "CONTROL_TAG",
+    "TOKEN_HEADER",
     "ControlOperation",
     "document_with_control",
 ]
@@ -26,6 +27,9 @@ CONTROL_PREFIX = "/__mock"
 """Where the control API and the dashboard are served; no Prefect path starts so."""
 
 CONTROL_TAG = "mockserver control"
+
+TOKEN_HEADER = "X-Mock-Token"
+"""The header that carries the control token, besides ``Authorization``."""
 
 JSONObject = dict[str, Any]
 
@@ -435,7 +439,7 @@ def _schemas() -> JSONObject:
 def _security_schemes() -> JSONObject:
     return {
         "mockControlToken": {"type": "http", "scheme": "bearer"},
-        "mockControlHeader": {"type": "apiKey", "in": "header", "name": "X-Mock-Token"},
+        "mockControlHeader": {"type": "apiKey", "in": "header", "name": TOKEN_HEADER},
     }
 
 

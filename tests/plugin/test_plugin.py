@@ -84,6 +84,31 @@ def test_each_test_starts_empty_on_the_same_server(suite: pytest.Pytester) -> No
     suite.runpytest().assert_outcomes(passed=2)
 
 
+def test_flask_is_imported_only_once_the_control_api_is_called(
+    suite: pytest.Pytester,
+) -> None:
+    write_tests(
+        suite,
+        """
+        import sys
+
+        import httpx
+
+        def test_the_api(prefect_mock):
+            created = httpx.post(prefect_mock.api_url + "/flows/", json={"name": "a"})
+            assert created.status_code == 201
+            assert "flask" not in sys.modules
+
+        def test_the_control_api(prefect_mock):
+            control = prefect_mock.api_url.removesuffix("/api") + "/__mock"
+            assert httpx.get(control + "/settings").status_code == 200
+            assert "flask" in sys.modules
+        """,
+    )
+
+    suite.runpytest_subprocess().assert_outcomes(passed=2)
+
+
 def test_the_environment_and_prefect_settings_are_restored_after_the_test(
     suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
