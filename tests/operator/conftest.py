@@ -139,9 +139,15 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: Path) -> Iterator[Any]:
-    """A headless Chromium, shared by the session."""
+    """A headless Chromium, shared by a module's tests.
+
+    Not by the session: while Playwright's synchronous API runs, its event
+    loop counts as running in this thread, and Prefect's functions that
+    answer sync or async by the context (``Flow.from_source``) would return
+    coroutines to every later test.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
