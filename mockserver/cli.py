@@ -155,8 +155,8 @@ def serve(
     journal_size: int,
 ) -> None:
     """Serve the Prefect API at http://HOST:PORT/api until interrupted."""
-    # Imported here so that commands which serve nothing skip loading Flask.
-    from mockserver.app import MAX_BODY_SIZE, create_app
+    # Imported here so that commands which serve nothing skip loading them.
+    from mockserver.app import MAX_BODY_SIZE, create_service
     from mockserver.operator import FaultPlan
     from mockserver.serve import serve as run
 
@@ -164,7 +164,7 @@ def serve(
     responder = _responder(mode, version, fixtures, placeholders, seed)
     try:
         faults = FaultPlan.load(faults_file) if faults_file is not None else None
-        app = create_app(
+        service = create_service(
             version,
             responder=responder,
             seed=seed,
@@ -174,7 +174,7 @@ def serve(
             control_token=control_token,
             journal_size=journal_size,
         )
-        run(app, host=host, port=port)
+        run(service, host=host, port=port)
     except MockserverError as error:
         raise click.ClickException(str(error)) from error
     except OSError as error:
