@@ -17,8 +17,10 @@ The two Python peers run ``benchmarks/python_peer.py`` in an environment of
 their own, ``.cache/bench-peers/python-venv``, filled by pip from
 ``benchmarks/generation-peers.txt``: hypothesis-jsonschema needs an older
 hypothesis than the project's tests. json-schema-faker is installed with npm
-into ``.cache/bench-peers``. A peer that cannot be installed or run is left
-out, with the reason.
+into ``.cache/bench-peers/json-schema-faker``, a folder of its own: Prism,
+installed into ``.cache/bench-peers``, brings an older json-schema-faker
+that must not stand in for it. A peer that cannot be installed or run is
+left out, with the reason.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ BUDGET_SECONDS = 5.0
 """A peer drawing one by one stops after this long: its rate counts what it drew."""
 
 FAKER_PACKAGE = "json-schema-faker@0.6"
-FAKER_DIR = PEERS_DIR / "node_modules" / "json-schema-faker"
+FAKER_PREFIX = PEERS_DIR / "json-schema-faker"
+FAKER_DIR = FAKER_PREFIX / "node_modules" / "json-schema-faker"
 FAKER_SCRIPT = Path(__file__).with_name("json_schema_faker.mjs")
 REQUIREMENTS = Path(__file__).with_name("generation-peers.txt")
 PYTHON_VENV = PEERS_DIR / "python-venv"
@@ -263,10 +266,10 @@ def _install_faker() -> dict[str, str]:
     install = ["npm", "install", "--no-audit", "--no-fund", "--prefix"]
     try:
         _ensure_tool("npm", ["nodejs", "npm"])
-        PEERS_DIR.mkdir(parents=True, exist_ok=True)
+        FAKER_PREFIX.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [*install, str(PEERS_DIR), FAKER_PACKAGE],
-            cwd=PEERS_DIR,
+            [*install, str(FAKER_PREFIX), FAKER_PACKAGE],
+            cwd=FAKER_PREFIX,
             check=True,
             capture_output=True,
             timeout=600,
