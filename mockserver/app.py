@@ -561,31 +561,8 @@ def create_app(
 ) -> flask.Flask:
     """Return a Flask application serving one Prefect version's contract set.
 
-    The application is the :attr:`MockService.flask_app` of
-    :func:`create_service`, which takes the same arguments:
-
-    :param prefect_version: the contract set to serve, ``"3.9.1"`` or ``"2.14.16"``.
-    :param responder: what answers validated calls; by default a
-        :class:`~mockserver.state.StatefulResponder` built from ``seed`` and
-        ``lifecycle``.
-    :param seed: seed of the default responder's ids and run names.
-    :param lifecycle: what the default responder's flow runs do after they
-        are created: ``"hold"``, ``"complete"`` or ``"fail"``.
-    :param check_replies: check every reply against its response contract and
-        record the violations in the journal (they never change the reply).
-    :param journal_size: how many exchanges the journal keeps (see
-        :func:`journal_of`).
-    :param contracts_root: the folder holding contract sets, if not the default.
-    :param max_body_size: the largest request body answered, in bytes; a
-        larger one answers 413 ``{"detail": ...}`` without being read. The
-        real server sets no limit; this one keeps a hostile client from
-        exhausting memory.
-    :param faults: the fault rules in force from the start (see
-        :mod:`mockserver.operator.faults`); the control API can change them.
-    :param control_token: the token the control API under ``/__mock`` asks
-        for; ``None`` leaves it open.
-    :raises UnknownVersion: when no contract set exists for ``prefect_version``.
-    :raises FaultError: when a fault rule names an operation not served.
+    It is the :attr:`MockService.flask_app` of :func:`create_service`, which
+    takes the same arguments and says what each means and what it raises.
     """
     return create_service(
         prefect_version,
@@ -610,7 +587,8 @@ class MockService:
     by a Flask application, :attr:`flask_app`, built (and Flask imported) on the
     first request that needs it or when :func:`create_app` asks for it. So
     a pytest session served by the ``prefect_mock`` fixture, which drives
-    the control surface in process, never imports Flask.
+    the control surface in process, imports Flask only if a test calls the
+    control API over HTTP.
     """
 
     def __init__(
