@@ -65,17 +65,13 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
-
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
-from werkzeug.routing import PathConverter, Rule
-from werkzeug.wrappers import Request, Response
 
 from mockserver.contracts import ContractSet, Operation, load_contract_set
 from mockserver.contracts.openapi import assemble
@@ -99,6 +95,7 @@ from mockserver.validation import (
     parse_call,
     reply_violations,
 )
+from mockserver.web import BodyTooLarge, BodyUnreadable, WebRequest, WebResponse
 
 if TYPE_CHECKING:
     import flask
@@ -219,11 +216,6 @@ class _Outcome:
     error: str | None = None
 
 
-class _Response(Response):
-    # Redirects and 204s carry no content-type on the real server.
-    default_mimetype = None
-
-
 class _Edge:
     """The one view behind every route: route, validate, respond, check, record."""
 
@@ -234,11 +226,13 @@ class _Edge:
         journal: Journal,
         *,
         check_replies: bool,
+        max_body_size: int,
     ) -> None:
         self.contracts = contracts
         self.responder = responder
         self.journal = journal
         self.check_replies = check_replies
+        self.max_body_size = max_body_size
         self.dialect = _DIALECTS.get(contracts.version.split(".")[0], _DIALECTS["3"])
 
         routes = [_route(operation, self.dialect) for operation in contracts]
@@ -254,11 +248,11 @@ class _Edge:
         """
         return document_with_control(assemble(self.contracts))
 
-    def answer(self, request: Request) -> Response:
+    def answer(self, request: WebRequest) -> WebResponse:
         """Answer one request to the API: the whole of what the mock does."""
         started = time.perf_counter()
         arrived = datetime.now(UTC)
-        body, refusal = _read_body(request)
+        body, refusal = _read_body(request, self.max_body_size)
 
         if refusal is not None:
             outcome = _Outcome(refusal)
@@ -276,10 +270,10 @@ class _Edge:
         _add_cors_headers(request, response)
 
         elapsed = (time.perf_counter() - started) * 1000
-        self._record(request, outcome, arrived, body, response.get_data(), elapsed)
+        self._record(request, outcome, arrived, body, response.body, elapsed)
         return response
 
-    def _outcome(self, request: Request, body: bytes) -> _Outcome:
+    def _outcome(self, request: WebRequest, body: bytes) -> _Outcome:
         # Prefect mounts its API at "/api" with a pattern whose "." stops at
         # a newline, so a path holding one (%0A) reaches no route at all.
         if "\n" in request.path:
@@ -299,7 +293,7 @@ class _Edge:
 
     def _call(
         self,
-        request: Request,
+        request: WebRequest,
         operation: Operation,
         parameters: dict[str, str],
         body: bytes,
@@ -309,8 +303,8 @@ class _Edge:
                 self.contracts,
                 operation,
                 path=parameters,
-                query=_first_values(request.args),
-                headers={name.lower(): value for name, value in request.headers},
+                query=request.query,
+                headers=request.headers,
                 body=body,
             )
         except Rejected as rejected:
@@ -337,7 +331,7 @@ class _Edge:
             )
         return violations
 
-    def _unrouted(self, request: Request) -> Reply:
+    def _unrouted(self, request: WebRequest) -> Reply:
         path = request.path
         allowed = self.router.methods(path)
         if allowed:
@@ -354,8 +348,8 @@ class _Edge:
                 return Reply(307, None, {"location": _absolute_url(request, toggled)})
         return detail(404, "Not Found")
 
-    def _preflight_response(self, request: Request) -> Response:
-        response = _Response("OK", 200, content_type="text/plain; charset=utf-8")
+    def _preflight_response(self, request: WebRequest) -> WebResponse:
+        response = WebResponse(200, b"OK", content_type="text/plain; charset=utf-8")
         response.headers["vary"] = (
             "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
             "Access-Control-Request-Private-Network"
@@ -371,7 +365,7 @@ class _Edge:
 
     def _record(
         self,
-        request: Request,
+        request: WebRequest,
         outcome: _Outcome,
         arrived: datetime,
         body: bytes,
@@ -385,7 +379,7 @@ class _Edge:
                 method=request.method,
                 path=request.path,
                 operation=outcome.operation,
-                query=_first_values(request.args),
+                query=request.query,
                 request_content=body,
                 status=reply.status,
                 reply_content=reply_content,
@@ -405,7 +399,7 @@ class _Edge:
         )
 
 
-def _is_preflight(request: Request) -> bool:
+def _is_preflight(request: WebRequest) -> bool:
     headers = request.headers
     return (
         request.method == "OPTIONS"
@@ -414,25 +408,24 @@ def _is_preflight(request: Request) -> bool:
     )
 
 
-def _add_cors_headers(request: Request, response: Response) -> None:
+def _add_cors_headers(request: WebRequest, response: WebResponse) -> None:
     if "origin" in request.headers:
         response.headers["access-control-allow-origin"] = "*"
     if "vary" not in response.headers:
         response.headers["vary"] = "Origin"
 
 
-def _render(reply: Reply) -> Response:
-    # The real server sends no body with 204 and with its redirects.
+def _render(reply: Reply) -> WebResponse:
+    # The real server sends no body, and no content-type, with 204 and with
+    # its redirects.
     if reply.status == 204 or (300 <= reply.status < 400 and reply.body is None):
-        response = _Response(b"", reply.status)
-        if reply.status == 204:
-            del response.headers["content-length"]
-    else:
-        response = _Response(
-            _dump(reply.body), reply.status, content_type="application/json"
-        )
-    response.headers.update(reply.headers)
-    return response
+        return WebResponse(reply.status, headers=reply.headers)
+    return WebResponse(
+        reply.status,
+        _dump(reply.body),
+        reply.headers,
+        content_type="application/json",
+    )
 
 
 def _dump(body: JSON) -> bytes:
@@ -451,31 +444,27 @@ def _failed(operation: str | None, error: Exception) -> _Outcome:
     return _Outcome(detail(400, message), operation, error=traceback.format_exc())
 
 
-def _absolute_url(request: Request, path: str) -> str:
+def _absolute_url(request: WebRequest, path: str) -> str:
     # Starlette's RedirectResponse: scheme and Host of the request, query kept.
-    url = f"{request.scheme}://{request.host}{path}"
-    query = request.query_string.decode("latin-1")
-    if query:
-        url += "?" + query
+    url = request.url_root + path
+    if request.query_string:
+        url += "?" + request.query_string
     return quote(url, safe=":/%#?=@[]!$&'()*+,;")
 
 
-def _first_values(arguments: Mapping[str, str]) -> dict[str, str]:
-    return dict(arguments.items())
-
-
-def _read_body(request: Request) -> tuple[bytes, Reply | None]:
-    """Return the request's body, or the 413 that refuses it."""
+def _read_body(request: WebRequest, limit: int) -> tuple[bytes, Reply | None]:
+    """Return the request's body, or the 413 or 400 that refuses it."""
     try:
-        return request.get_data(cache=False), None
-    except RequestEntityTooLarge:
-        size = request.content_length
-        sent = "" if size is None else f" ({size} bytes)"
+        return request.read_body(limit), None
+    except BodyTooLarge as refused:
+        sent = "" if refused.size is None else f" ({refused.size} bytes)"
         message = (
             f"Request body too large{sent}: this mock server accepts at most "
-            f"{request.max_content_length} bytes (mockserver serve --max-body-size)"
+            f"{limit} bytes (mockserver serve --max-body-size)"
         )
         return b"", detail(413, message)
+    except BodyUnreadable as unreadable:
+        return b"", detail(400, f"Request body could not be read: {unreadable}")
 
 
 def _small(violations: Sequence[Violation], size: int) -> tuple[Violation, ...]:
@@ -538,12 +527,14 @@ def create_service(
         responder = StatefulResponder(prefect_version, lifecycle=lifecycle, seed=seed)
     injector = FaultInjector(responder, faults, seed=seed)
     edge = _Edge(
-        contracts, injector, Journal(journal_size), check_replies=check_replies
+        contracts,
+        injector,
+        Journal(journal_size),
+        check_replies=check_replies,
+        max_body_size=max_body_size,
     )
     console = Console(contracts, edge.journal, injector, seed=seed, lifecycle=lifecycle)
-    return MockService(
-        edge, console, max_body_size=max_body_size, control_token=control_token
-    )
+    return MockService(edge, console, control_token=control_token)
 
 
 def create_app(
@@ -581,10 +572,11 @@ def create_app(
 class MockService:
     """The mock server as a WSGI application, with Flask only where it is needed.
 
-    API requests are answered by the edge's one method, outside Flask:
-    Flask's dispatching took about a quarter of an API request's time and
-    the API uses none of it. The control API and the dashboard are served
-    by a Flask application, :attr:`flask_app`, built (and Flask imported) on the
+    API requests are answered by the edge's one method, on the request and
+    response of :mod:`mockserver.web`, outside Flask and Werkzeug: Flask's
+    dispatching took about a quarter of an API request's time, and the API
+    uses none of either. The control API and the dashboard are served by a
+    Flask application, :attr:`flask_app`, built (and Flask imported) on the
     first request that needs it or when :func:`create_app` asks for it. So
     a pytest session served by the ``prefect_mock`` fixture, which drives
     the control surface in process, imports Flask only if a test calls the
@@ -592,16 +584,10 @@ class MockService:
     """
 
     def __init__(
-        self,
-        edge: _Edge,
-        console: Console,
-        *,
-        max_body_size: int,
-        control_token: str | None,
+        self, edge: _Edge, console: Console, *, control_token: str | None
     ) -> None:
         self.edge = edge
         self.console = console
-        self.max_body_size = max_body_size
         self.control_token = control_token
         self._application = drop_connections(self._answer, edge.journal)
         self._building = threading.Lock()
@@ -611,6 +597,11 @@ class MockService:
     def journal(self) -> Journal:
         """Every exchange answered, up to the journal's size."""
         return self.edge.journal
+
+    @property
+    def max_body_size(self) -> int:
+        """The largest request body answered, in bytes."""
+        return self.edge.max_body_size
 
     @property
     def flask_app(self) -> flask.Flask:
@@ -628,10 +619,8 @@ class MockService:
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
             dispatch = self._flask_parts()[1]
             return dispatch(environ, start_response)
-        request = Request(environ)
-        request.max_content_length = self.max_body_size
         try:
-            response = self.edge.answer(request)
+            response = self.edge.answer(WebRequest(environ))
         except Exception as error:
             response = _last_resort(error)
         return response(environ, start_response)
@@ -644,16 +633,27 @@ class MockService:
 
     def _build_flask(self) -> tuple[flask.Flask, WSGIApplication]:
         import flask
+        from werkzeug.exceptions import HTTPException
+        from werkzeug.routing import PathConverter, Rule
 
-        def view(**_: str) -> Response:
-            request = flask.request._get_current_object()  # type: ignore[attr-defined]
-            return self.edge.answer(request)
+        class Everything(PathConverter):
+            # Werkzeug's path converter stops at a newline (%0A in the URL),
+            # which would leave such a request unlogged and out of the journal.
+            regex = "[^/][\\s\\S]*?"
+
+        def view(**_: str) -> WebResponse:
+            return self.edge.answer(WebRequest(flask.request.environ))
+
+        def failed(error: Exception) -> WebResponse:
+            if isinstance(error, HTTPException) and (error.code or 500) < 500:
+                return _render(detail(error.code or 400, error.name))
+            return _last_resort(error)
 
         app = flask.Flask("mockserver")
         app.config["MAX_CONTENT_LENGTH"] = self.max_body_size
         app.extensions["mockserver"] = self
         # One rule for every method and path: the edge routes as Starlette does.
-        app.url_map.converters["everything"] = _Everything
+        app.url_map.converters["everything"] = Everything
         for rule in ("/", "/<everything:anything>"):
             app.url_map.add(
                 Rule(
@@ -664,7 +664,7 @@ class MockService:
                 )
             )
         app.view_functions["mockserver"] = view
-        app.register_error_handler(Exception, _last_resort)
+        app.register_error_handler(Exception, failed)
         install(app, self.console, token=self.control_token)
 
         # Serving the Flask application is serving this service.
@@ -673,17 +673,9 @@ class MockService:
         return app, dispatch
 
 
-class _Everything(PathConverter):
-    # Werkzeug's path converter stops at a newline (%0A in the URL), which
-    # would leave such a request unlogged and out of the journal.
-    regex = "[^/][\\s\\S]*?"
-
-
-def _last_resort(error: Exception) -> Response:
+def _last_resort(error: Exception) -> WebResponse:
     # Reached only when reading the request or recording it fails; the real
     # server's 500 is never the answer.
-    if isinstance(error, HTTPException) and (error.code or 500) < 500:
-        return _render(detail(error.code or 400, error.name))
     return _render(_failed(None, error).reply)
 
 

@@ -282,15 +282,24 @@ class UnreadableBody(io.BytesIO):
         raise OSError("connection reset while reading the body")
 
 
-def test_a_request_whose_body_cannot_be_read_answers_400(
-    client: FlaskClient,
+def test_a_request_whose_body_cannot_be_read_answers_400_and_is_journaled(
+    app: flask.Flask, client: FlaskClient
 ) -> None:
     response = client.post(
         "/api/deployments/filter", input_stream=UnreadableBody(b'{"limit": 1}')
     )
 
     assert response.status_code == 400
-    assert response.get_json() == {"detail": "Bad Request"}
+    assert response.get_json() == {
+        "detail": "Request body could not be read: "
+        "connection reset while reading the body"
+    }
+    (entry,) = journal_of(app).entries()
+    assert (entry.path, entry.status, entry.error) == (
+        "/api/deployments/filter",
+        400,
+        None,
+    )
 
 
 def test_a_failure_outside_the_operation_still_answers_400(

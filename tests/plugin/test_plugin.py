@@ -84,7 +84,7 @@ def test_each_test_starts_empty_on_the_same_server(suite: pytest.Pytester) -> No
     suite.runpytest().assert_outcomes(passed=2)
 
 
-def test_flask_is_imported_only_once_the_control_api_is_called(
+def test_flask_and_werkzeug_are_imported_only_once_the_control_api_is_called(
     suite: pytest.Pytester,
 ) -> None:
     write_tests(
@@ -98,6 +98,7 @@ def test_flask_is_imported_only_once_the_control_api_is_called(
             created = httpx.post(prefect_mock.api_url + "/flows/", json={"name": "a"})
             assert created.status_code == 201
             assert "flask" not in sys.modules
+            assert "werkzeug" not in sys.modules
 
         def test_the_control_api(prefect_mock):
             control = prefect_mock.api_url.removesuffix("/api") + "/__mock"
