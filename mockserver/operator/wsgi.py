@@ -18,7 +18,6 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from waitress.channel import ClientDisconnected
@@ -26,6 +25,7 @@ from waitress.channel import ClientDisconnected
 from mockserver.exchange import JSON
 from mockserver.journal import Entry, Journal
 from mockserver.operator.faults import ConnectionDropped
+from mockserver.web import WebRequest
 
 __all__ = ["DROPPED_STATUS", "drop_connections"]
 
@@ -63,25 +63,27 @@ def _record(
     arrived: datetime,
     elapsed: float,
 ) -> None:
-    method = environ.get("REQUEST_METHOD", "GET")
-    path = environ.get("PATH_INFO", "")
-    query: dict[str, str] = {}
-    for name, value in parse_qsl(environ.get("QUERY_STRING", ""), True):
-        query.setdefault(name, value)
+    request = WebRequest(environ)
     journal.record(
         Entry(
             time=arrived,
-            method=method,
-            path=path,
+            method=request.method,
+            path=request.path,
             operation=dropped.call.operation,
-            query=query,
+            query=request.query,
             request_content=_encoded(dropped.call.body),
             status=DROPPED_STATUS,
             duration_ms=elapsed,
             error=f"connection dropped by fault rule ({dropped.rule.describe()})",
         )
     )
-    _log.info("%s %s %s dropped %.1fms", method, path, dropped.call.operation, elapsed)
+    _log.info(
+        "%s %s %s dropped %.1fms",
+        request.method,
+        request.path,
+        dropped.call.operation,
+        elapsed,
+    )
 
 
 def _encoded(body: JSON) -> bytes:
