@@ -12,7 +12,7 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -42,8 +42,24 @@ def _is_integer(checker: Any, instance: object) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-def _conforms(format_name: str, text: str) -> bool:
-    return bool(FORMAT_CHECKER.conforms(text, format_name))
+def _conforming(
+    check: Callable[[object], object],
+    raises: type[Exception] | tuple[type[Exception], ...],
+) -> Callable[[str], bool]:
+    """Return one format's check as jsonschema-rs calls it: text in, verdict out.
+
+    It answers what ``FORMAT_CHECKER.conforms`` answers, without the checker's
+    lookup and error objects: a reply holds a dozen date-times, each checked
+    on every answer.
+    """
+
+    def conforms(text: str) -> bool:
+        try:
+            return bool(check(text))
+        except raises:
+            return False
+
+    return conforms
 
 
 # jsonschema-rs checks formats its own way (its date-time is RFC 3339, which
@@ -51,8 +67,8 @@ def _conforms(format_name: str, text: str) -> bool:
 # handed ours. Its uuid takes only the dashed form, a subset of what ours
 # takes, so it stays: it is the most frequent format and the fastest so.
 _RUST_FORMATS = {
-    name: functools.partial(_conforms, name)
-    for name in FORMAT_CHECKER.checkers
+    name: _conforming(check, raises)
+    for name, (check, raises) in FORMAT_CHECKER.checkers.items()
     if name != "uuid"
 }
 
