@@ -5,8 +5,8 @@ three requests (read a deployment, create a flow run from it with a valid
 body, and with an invalid one) and is stopped again:
 
 - ``mockserver``: ``mockserver serve`` at warning log level;
-- ``mockserver-granian``: the same application on granian, the opt-in
-  server of :func:`mockserver.serve.serve` (when granian is installed);
+- ``mockserver-granian``: ``mockserver serve --server granian``, the opt-in
+  server (when granian is installed);
 - ``prism``: Stoplight Prism in static mode, fed mockserver's assembled
   OpenAPI document (its paths under ``/api``, where the mock serves them);
 - ``wiremock``: WireMock's standalone jar on the machine's Java, with a stub
@@ -154,20 +154,13 @@ class MockSubject(Subject):
 
 
 class GranianMockSubject(MockSubject):
-    """mockserver on granian, the opt-in server of :func:`mockserver.serve.serve`."""
+    """``mockserver serve --server granian``, the opt-in server."""
 
     name = "mockserver-granian"
     label = "mockserver on granian"
 
     def command(self) -> list[str]:
-        program = (
-            "from mockserver.app import create_app\n"
-            "from mockserver.cli import configure_logging\n"
-            "from mockserver.serve import serve\n"
-            "configure_logging('warning')\n"
-            f"serve(create_app(), port={self.port}, server='granian')\n"
-        )
-        return [sys.executable, "-c", program]
+        return [*super().command(), "--server", "granian"]
 
 
 class PrismSubject(Subject):

@@ -1,59 +1,39 @@
-"""``serve(..., server="granian")``: the same answers from the opt-in server."""
+"""``mockserver serve --server granian``: the same answers from the opt-in server."""
 
 from __future__ import annotations
 
-import re
-import subprocess
+import json
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 
-from mockserver.serve import serve
+from mockserver.cli import main
+from mockserver.serve import SERVERS, serve
+from tests.conftest import MockServer, start_mock_server, stop_mock_server
 
 pytest.importorskip("granian")
 
-PROGRAM = """
-from mockserver.app import create_app
-from mockserver.cli import configure_logging
-from mockserver.serve import serve
-configure_logging("info")
-serve(create_app(), port=0, server="granian")
-"""
-URL_LINE = re.compile(r"serving the Prefect API at (http://\S+/api)")
-
 
 @pytest.fixture(scope="module")
-def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log_path = tmp_path_factory.mktemp("granian") / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", PROGRAM], stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        yield _wait_for_url(log_path, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
+    folder = tmp_path_factory.mktemp("granian")
+    faults = folder / "faults.json"
+    faults.write_text(json.dumps([{"operation": "read_flows", "status": 503}]))
+    server = start_mock_server(
+        folder / "serve.log", "--server", "granian", "--faults", str(faults)
+    )
+    yield server
+    stop_mock_server(server)
 
 
-def _wait_for_url(log_path: Path, process: subprocess.Popen[bytes]) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        found = URL_LINE.search(log_path.read_text())
-        if found:
-            try:
-                httpx.get(found.group(1) + "/health", timeout=5)
-            except httpx.TransportError:
-                time.sleep(0.05)
-                continue
-            return found.group(1)
-        time.sleep(0.05)
-    raise AssertionError(f"no server: {log_path.read_text()}")
+@pytest.fixture
+def api_url(served: MockServer) -> str:
+    return served.api_url
 
 
 def test_granian_answers_with_the_real_servers_headers(api_url: str) -> None:
@@ -72,6 +52,36 @@ def test_granian_keeps_the_state_between_requests(api_url: str) -> None:
 
     assert created.status_code == 201
     assert read.json() == created.json()
+
+
+def test_granian_serves_what_the_other_serve_flags_set(api_url: str) -> None:
+    struck = httpx.post(api_url + "/flows/filter", json={}, timeout=10)
+    refused = httpx.post(api_url + "/flows/", json={"name": 5}, timeout=10)
+
+    assert (struck.status_code, struck.json()) == (
+        503,
+        {"exception_message": "Service Unavailable"},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["exception_detail"][0]["loc"] == ["body", "name"]
+
+
+def test_the_cli_offers_every_server() -> None:
+    result = CliRunner().invoke(main, ["serve", "--help"])
+
+    for server in SERVERS:
+        assert server in result.output
+
+
+def test_granian_missing_stops_serve_with_the_install_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "granian", None)
+
+    result = CliRunner().invoke(main, ["serve", "--server", "granian"])
+
+    assert result.exit_code == 2
+    assert "pip install 'mockserver[fast]'" in result.output
 
 
 def test_an_unknown_server_is_refused() -> None:
