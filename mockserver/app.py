@@ -64,7 +64,6 @@ import re
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -88,6 +87,7 @@ from mockserver.operator import (
     install,
 )
 from mockserver.state import Lifecycle, StatefulResponder
+from mockserver.state.ids import canonical_uuid
 from mockserver.validation import (
     Rejected,
     Violation,
@@ -139,6 +139,8 @@ class _Route:
     method: str
     pattern: re.Pattern[str]
     uuid_parameters: frozenset[str]
+    depth: int
+    """How many ``/`` the paths it matches hold: a parameter is one segment."""
     converted: frozenset[str] = frozenset()
     """The parameters only a UUID matches (Starlette's ``uuid`` converter)."""
 
@@ -159,7 +161,7 @@ class _Route:
 def _canonical_uuid(value: str) -> str:
     if _UUID.fullmatch(value) is None:
         return value
-    return str(uuid.UUID(value))
+    return canonical_uuid(value)
 
 
 def _route(operation: Operation, dialect: _Dialect) -> _Route:
@@ -182,6 +184,7 @@ def _route(operation: Operation, dialect: _Dialect) -> _Route:
         operation.method,
         re.compile(API_PREFIX + pattern),
         uuids,
+        (API_PREFIX + operation.path).count("/"),
         converted,
     )
 
@@ -191,11 +194,14 @@ class _Router:
 
     def __init__(self, routes: Sequence[_Route]) -> None:
         self.routes = tuple(routes)
+        # A path is tried only on the routes of its method and depth, in the
+        # order given, so the first match is still the one Starlette finds.
+        self._candidates: dict[tuple[str, int], list[_Route]] = {}
+        for route in self.routes:
+            self._candidates.setdefault((route.method, route.depth), []).append(route)
 
     def find(self, method: str, path: str) -> tuple[_Route, dict[str, str]] | None:
-        for route in self.routes:
-            if route.method != method:
-                continue
+        for route in self._candidates.get((method, path.count("/")), ()):
             parameters = route.match(path)
             if parameters is not None:
                 return route, parameters
@@ -237,7 +243,9 @@ class _Edge:
 
         routes = [_route(operation, self.dialect) for operation in contracts]
         openapi = re.compile(re.escape(OPENAPI_PATH))
-        routes.append(_Route(_OPENAPI_ROUTE, "GET", openapi, frozenset()))
+        routes.append(
+            _Route(_OPENAPI_ROUTE, "GET", openapi, frozenset(), OPENAPI_PATH.count("/"))
+        )
         self.router = _Router(routes)
 
     @functools.cached_property

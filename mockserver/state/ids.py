@@ -13,10 +13,13 @@ seed and clock hands out the same ids in the same order::
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from datetime import datetime
 
-__all__ = ["IdSource"]
+__all__ = ["IdSource", "canonical_uuid"]
+
+_CANONICAL = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 _VERSION_BITS = 0xF << 76
 _VARIANT_BITS = 0x3 << 62
@@ -46,3 +49,20 @@ class IdSource:
         value = (value & ~_VERSION_BITS) | (0x7 << 76)
         value = (value & ~_VARIANT_BITS) | (0x2 << 62)
         return str(uuid.UUID(int=value))
+
+
+def canonical_uuid(text: str) -> str:
+    """Return a UUID as Prefect stores it, lower case and dashed.
+
+    Text already in that form, as clients send ids, is returned without
+    being parsed; text that is no UUID is returned unchanged.
+
+    >>> canonical_uuid("E3E70682C2094CACA29F6FBED82C07CD")
+    'e3e70682-c209-4cac-a29f-6fbed82c07cd'
+    """
+    if _CANONICAL.fullmatch(text) is not None:
+        return text
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return text

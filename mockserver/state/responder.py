@@ -16,7 +16,6 @@ pause and resume.
 from __future__ import annotations
 
 import difflib
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -39,6 +38,7 @@ from mockserver.state.flows import (
     read_flow,
     read_flow_by_name,
 )
+from mockserver.state.ids import canonical_uuid
 from mockserver.state.lifecycle import (
     LIFECYCLES,
     Lifecycle,
@@ -166,7 +166,7 @@ class StatefulResponder:
         """
         with self._store.lock:
             settle(self._store, self._store.now())
-            run = read_flow_run(self._store, _uuid(run_id))
+            run = read_flow_run(self._store, canonical_uuid(run_id))
             return flow_run_json(run, self.version, self._store.now())
 
     def advance(self, run_id: str) -> JSON:
@@ -201,7 +201,7 @@ class StatefulResponder:
         body = {"type": state_type, "name": name, "message": message}
         with self._store.lock:
             store = self._store
-            run = read_flow_run(store, _uuid(run_id))
+            run = read_flow_run(store, canonical_uuid(run_id))
             run.autopilot = None
             now = store.now()
             state = proposed_state(body, state_id=new_state_id(store, now), now=now)
@@ -214,7 +214,7 @@ class StatefulResponder:
         with self._store.lock:
             store = self._store
             settle(store, store.now())
-            run = read_flow_run(store, _uuid(run_id))
+            run = read_flow_run(store, canonical_uuid(run_id))
             run.autopilot = None
             for _ in range(steps):
                 target = next_type(run.state.type, outcome)
@@ -306,7 +306,7 @@ class StatefulResponder:
         return Reply(201 if created else 200, flow_json(flow, self.version))
 
     def _read_flow(self, call: Call) -> Reply:
-        flow = read_flow(self._store, _uuid(call.path["id"]))
+        flow = read_flow(self._store, canonical_uuid(call.path["id"]))
         return Reply(200, flow_json(flow, self.version))
 
     def _read_flow_by_name(self, call: Call) -> Reply:
@@ -324,18 +324,18 @@ class StatefulResponder:
         return Reply(200, len(filters.select_flows(self._store, _body(call))))
 
     def _delete_flow(self, call: Call) -> Reply:
-        delete_flow(self._store, _uuid(call.path["id"]))
+        delete_flow(self._store, canonical_uuid(call.path["id"]))
         return Reply(204)
 
     # deployments
 
     def _create_deployment(self, call: Call) -> Reply:
-        body = {**call.body, "flow_id": _uuid(call.body["flow_id"])}
+        body = {**call.body, "flow_id": canonical_uuid(call.body["flow_id"])}
         deployment, created = deps.create_deployment(self._store, body)
         return Reply(201 if created else 200, deployment_json(deployment, self.version))
 
     def _read_deployment(self, call: Call) -> Reply:
-        deployment = deps.read_deployment(self._store, _uuid(call.path["id"]))
+        deployment = deps.read_deployment(self._store, canonical_uuid(call.path["id"]))
         return Reply(200, deployment_json(deployment, self.version))
 
     def _read_deployment_by_name(self, call: Call) -> Reply:
@@ -345,11 +345,13 @@ class StatefulResponder:
         return Reply(200, deployment_json(deployment, self.version))
 
     def _update_deployment(self, call: Call) -> Reply:
-        deps.update_deployment(self._store, _uuid(call.path["id"]), _body(call))
+        deps.update_deployment(
+            self._store, canonical_uuid(call.path["id"]), _body(call)
+        )
         return Reply(204)
 
     def _delete_deployment(self, call: Call) -> Reply:
-        deps.delete_deployment(self._store, _uuid(call.path["id"]))
+        deps.delete_deployment(self._store, canonical_uuid(call.path["id"]))
         return Reply(204)
 
     def _read_deployments(self, call: Call) -> Reply:
@@ -395,16 +397,16 @@ class StatefulResponder:
         return Reply(200, {"deleted": sorted(d.id for d in doomed)})
 
     def _pause_deployment(self, call: Call) -> Reply:
-        deps.pause_deployment(self._store, _uuid(call.path["id"]), paused=True)
+        deps.pause_deployment(self._store, canonical_uuid(call.path["id"]), paused=True)
         return Reply(200, None)
 
     def _resume_deployment(self, call: Call) -> Reply:
-        deps.resume_deployment(self._store, _uuid(call.path["id"]))
+        deps.resume_deployment(self._store, canonical_uuid(call.path["id"]))
         return Reply(200, None)
 
     def _schedule_deployment(self, call: Call) -> Reply:
         runs = deps.schedule_deployment(
-            self._store, _uuid(call.path["id"]), _body(call)
+            self._store, canonical_uuid(call.path["id"]), _body(call)
         )
         self._pilot(runs)
         return Reply(200, None)
@@ -412,7 +414,7 @@ class StatefulResponder:
     def _get_scheduled_runs(self, call: Call) -> Reply:
         body = _body(call)
         limit = filters.check_limit(body.get("limit"))
-        wanted = {_uuid(i) for i in body["deployment_ids"]}
+        wanted = {canonical_uuid(i) for i in body["deployment_ids"]}
         before = body.get("scheduled_before")
         cutoff = parse_instant(before) if before is not None else None
         due = [
@@ -427,14 +429,14 @@ class StatefulResponder:
         return Reply(200, flow_runs_json(ordered[:limit], self._store))
 
     def _work_queue_check(self, call: Call) -> Reply:
-        deps.read_deployment(self._store, _uuid(call.path["id"]))
+        deps.read_deployment(self._store, canonical_uuid(call.path["id"]))
         queues = self._store.work_queues.values()
         return Reply(200, [work_queue_json(q, self.version) for q in queues])
 
     def _count_deployments_by_flow(self, call: Call) -> Reply:
         counts: dict[str, int] = {}
         for flow_id in call.body["flow_ids"]:
-            key = _uuid(flow_id)
+            key = canonical_uuid(flow_id)
             counts[key] = sum(
                 1 for d in self._store.deployments.values() if d.flow_id == key
             )
@@ -443,35 +445,39 @@ class StatefulResponder:
     # deployment schedules
 
     def _read_schedules(self, call: Call) -> Reply:
-        deployment = deps.read_deployment(self._store, _uuid(call.path["id"]), stop=".")
+        deployment = deps.read_deployment(
+            self._store, canonical_uuid(call.path["id"]), stop="."
+        )
         schedules = deps.sorted_schedules(deployment)
         return Reply(200, [schedule_json(s, self.version) for s in schedules])
 
     def _create_schedules(self, call: Call) -> Reply:
         created = deps.create_schedules(
-            self._store, _uuid(call.path["id"]), list(call.body)
+            self._store, canonical_uuid(call.path["id"]), list(call.body)
         )
         return Reply(201, [schedule_json(s, self.version) for s in created])
 
     def _update_schedule(self, call: Call) -> Reply:
         deps.update_schedule(
             self._store,
-            _uuid(call.path["id"]),
-            _uuid(call.path["schedule_id"]),
+            canonical_uuid(call.path["id"]),
+            canonical_uuid(call.path["schedule_id"]),
             _body(call),
         )
         return Reply(204)
 
     def _delete_schedule(self, call: Call) -> Reply:
         deps.delete_schedule(
-            self._store, _uuid(call.path["id"]), _uuid(call.path["schedule_id"])
+            self._store,
+            canonical_uuid(call.path["id"]),
+            canonical_uuid(call.path["schedule_id"]),
         )
         return Reply(204)
 
     # flow runs
 
     def _create_flow_run(self, call: Call) -> Reply:
-        deployment = deps.read_deployment(self._store, _uuid(call.path["id"]))
+        deployment = deps.read_deployment(self._store, canonical_uuid(call.path["id"]))
         run, created = create_flow_run_from_deployment(
             self._store, deployment, _body(call)
         )
@@ -486,7 +492,7 @@ class StatefulResponder:
             raise OperationRefused(
                 400, f"Cannot create more than {_BULK_CREATE_LIMIT} flow runs at once."
             )
-        deployment = deps.read_deployment(self._store, _uuid(call.path["id"]))
+        deployment = deps.read_deployment(self._store, canonical_uuid(call.path["id"]))
 
         results = []
         for request in requests:
@@ -505,7 +511,7 @@ class StatefulResponder:
         return Reply(200, {"results": results})
 
     def _read_flow_run(self, call: Call) -> Reply:
-        run = read_flow_run(self._store, _uuid(call.path["id"]))
+        run = read_flow_run(self._store, canonical_uuid(call.path["id"]))
         return Reply(200, flow_run_json(run, self.version, self._store.now()))
 
     def _read_flow_runs(self, call: Call) -> Reply:
@@ -519,7 +525,7 @@ class StatefulResponder:
 
     def _set_flow_run_state(self, call: Call) -> Reply:
         store = self._store
-        run_id = _uuid(call.path["id"])
+        run_id = canonical_uuid(call.path["id"])
         run = store.flow_runs.get(run_id)
         if run is None:
             # This route's 404 comes from Prefect's generic not-found handler.
@@ -539,7 +545,7 @@ class StatefulResponder:
         return Reply(201 if outcome.written else 200, body)
 
     def _delete_flow_run(self, call: Call) -> Reply:
-        delete_flow_run(self._store, _uuid(call.path["id"]))
+        delete_flow_run(self._store, canonical_uuid(call.path["id"]))
         return Reply(204)
 
     def _pilot(self, runs: Sequence[FlowRun]) -> None:
@@ -581,11 +587,3 @@ def _page(items: Sequence[Any], body: Mapping[str, Any]) -> Sequence[Any]:
 def _due_by(run: FlowRun, cutoff: Any) -> bool:
     due = run.next_scheduled_start_time
     return due is not None and due <= cutoff
-
-
-def _uuid(text: str) -> str:
-    """Return ``text`` in the canonical form Prefect stores UUIDs in."""
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        return text
