@@ -146,6 +146,7 @@ def serve(
     :param server: one of :data:`SERVERS`; see the module's description.
     :raises ValueError: for another server.
     :raises ImportError: for granian when it is not installed.
+    :raises OSError: when the address cannot be bound.
     """
     if server == "granian":
         _serve_on_granian(app, host, port, threads)
@@ -186,10 +187,10 @@ def _serve_on_granian(app: WSGIApplication, host: str, port: int, threads: int) 
         ) from error
 
     _warn_if_exposed(host)
-    if port == 0:
-        # Granian binds the address itself: a free port is chosen first.
-        with _listen(host, 0) as probe:
-            port = probe.getsockname()[1]
+    # Granian binds the address itself, and panics when it cannot: the
+    # address is tried here first, which also picks the port for port 0.
+    with _listen(host, port) as probe:
+        port = probe.getsockname()[1]
     application = _identified(app)
     runner = MPServer(
         "mockserver.app:create_app",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +84,25 @@ def test_granian_missing_stops_serve_with_the_install_command(
 
     assert result.exit_code == 2
     assert "pip install 'mockserver[fast]'" in result.output
+
+
+def test_granian_on_a_busy_port_fails_with_a_message() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        command = ["serve", "--server", "granian", "--port", str(port)]
+        finished = subprocess.run(
+            [sys.executable, "-m", "mockserver", *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert finished.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in finished.stderr
+    assert "panicked" not in finished.stderr
 
 
 def test_an_unknown_server_is_refused() -> None:
