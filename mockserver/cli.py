@@ -7,7 +7,7 @@ so that importing mockserver never prints anything.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import logging
 from pathlib import Path
 from typing import ClassVar
@@ -168,12 +168,13 @@ def serve(
     # Imported here so that commands which serve nothing skip loading them.
     from mockserver.app import MAX_BODY_SIZE, create_service
     from mockserver.operator import FaultPlan
+    from mockserver.serve import require_server
     from mockserver.serve import serve as run
 
-    if server == "granian" and importlib.util.find_spec("granian") is None:
-        raise click.UsageError(
-            "--server granian needs granian installed: pip install 'mockserver[fast]'"
-        )
+    try:
+        require_server(server)
+    except ImportError as error:
+        raise click.UsageError(str(error)) from error
     configure_logging(log_level)
     responder = _responder(mode, version, fixtures, placeholders, seed)
     try:

@@ -19,6 +19,7 @@ worker is a child of the process started.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import ipaddress
 import logging
 import socket
@@ -153,17 +154,30 @@ def serve(
     :raises ImportError: for granian when it is not installed.
     :raises OSError: when the address cannot be bound.
     """
+    require_server(server)
     if server == "granian":
         _serve_on_granian(app, host, port, threads)
         return
-    if server != "waitress":
-        raise ValueError(f"unknown server {server!r}; expected one of {SERVERS}")
     _tune_malloc()
     running = bind(app, host, port, threads)
     try:
         running.run()
     finally:
         running.close()
+
+
+def require_server(server: str) -> None:
+    """Refuse a server :func:`serve` cannot run here, saying what to do.
+
+    :raises ValueError: for a server not in :data:`SERVERS`.
+    :raises ImportError: for granian when it is not installed.
+    """
+    if server not in SERVERS:
+        raise ValueError(f"unknown server {server!r}; expected one of {SERVERS}")
+    if server == "granian" and importlib.util.find_spec("granian") is None:
+        raise ImportError(
+            "serving on granian needs it installed: pip install 'mockserver[fast]'"
+        )
 
 
 def _tune_malloc() -> None:
@@ -192,13 +206,8 @@ def _tune_malloc() -> None:
 
 
 def _serve_on_granian(app: WSGIApplication, host: str, port: int, threads: int) -> None:
-    try:
-        from granian.constants import HTTPModes, Interfaces
-        from granian.server import MPServer
-    except ImportError as error:
-        raise ImportError(
-            "serving on granian needs it installed: pip install 'mockserver[fast]'"
-        ) from error
+    from granian.constants import HTTPModes, Interfaces
+    from granian.server import MPServer
 
     _warn_if_exposed(host)
     # Granian binds the address itself, and panics when it cannot: the
@@ -347,5 +356,6 @@ __all__ = [
     "ServerThread",
     "bind",
     "is_loopback",
+    "require_server",
     "serve",
 ]
