@@ -104,9 +104,11 @@ def generate(
 
     SCHEMA is a component (FlowRunResponse, DeploymentCreate), a request body
     (create_flow_run_from_deployment.request) or a response body
-    (read_deployment.response.200). What a server answers carries every
-    field, as a real server sends it; a request body a random share of its
-    optional fields. The same options give the same bytes.
+    (read_deployment.response.200); an operation can also be named by the
+    endpoint its path ends in (create_flow_run.request). What a server
+    answers carries every field, as a real server sends it; a request body a
+    random share of its optional fields. The same options give the same
+    bytes.
     """
     # Imported here: Faker takes a second to load, and every mockserver
     # command imports this module to register its commands.

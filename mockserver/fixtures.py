@@ -128,7 +128,8 @@ def generate(
     of its optional fields.
 
     :param schema_name: a component (``FlowRunResponse``), a request body
-        (``create_flow_run_from_deployment.request``) or a response body
+        (``create_flow_run_from_deployment.request``, or by its endpoint
+        ``create_flow_run.request``) or a response body
         (``read_deployment.response.200``).
     :param count: how many instances.
     :param seed: fixes every instance.

@@ -257,20 +257,34 @@ class ContractSet:
 
         :param name: a component (``FlowRunResponse``), an operation's request
             body (``create_flow_run_from_deployment.request``) or one of its
-            response bodies (``read_deployment.response.200``).
+            response bodies (``read_deployment.response.200``). An operation
+            may also be named by the last segment of its path when no other
+            operation's path ends the same way: ``create_flow_run.request``
+            for ``POST /deployments/{id}/create_flow_run``.
         :raises UnknownSchema: when no schema has that name.
         """
         if name in self.components["$defs"]:
             return {"$ref": f"{self.uri}components.json#/$defs/{name}"}
 
         operation_name, _, part = name.partition(".")
-        operation = self.operations.get(operation_name)
+        operation = self.operations.get(operation_name) or self._by_endpoint(
+            operation_name
+        )
         part = part.replace("response.", "response-")
         if operation is not None and part in _parts(operation):
             return operation.part_ref(part)
 
         close = difflib.get_close_matches(name, self.schema_names(), n=3, cutoff=0.6)
         raise UnknownSchema(name, self.version, close)
+
+    def _by_endpoint(self, segment: str) -> Operation | None:
+        """Return the one operation whose path ends in ``/segment``, if one does."""
+        found = [
+            operation
+            for operation in self
+            if operation.path.rstrip("/").rsplit("/", 1)[-1] == segment
+        ]
+        return found[0] if len(found) == 1 else None
 
     def resolve(self, schema: JSONObject) -> JSONObject:
         """Follow top-level ``$ref`` chains to the schema they name.

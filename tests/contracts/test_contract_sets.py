@@ -97,6 +97,19 @@ def test_unknown_names_suggest_the_closest_ones() -> None:
     assert "3.9.1" in version.value.available
 
 
+def test_an_operation_is_found_by_the_one_endpoint_its_path_ends_in() -> None:
+    contracts = load_contract_set("3.9.1")
+    operation = contracts.operation("create_flow_run_from_deployment")
+
+    assert contracts.schema("create_flow_run.request") == operation.part_ref("request")
+    assert contracts.schema("create_flow_run.response.201") == operation.part_ref(
+        "response-201"
+    )
+    # Many paths end in /filter: the name is ambiguous, so it names nothing.
+    with pytest.raises(UnknownSchema):
+        contracts.schema("filter.request")
+
+
 def test_validators_are_compiled_once_and_reused() -> None:
     contracts = load_contract_set("3.9.1")
     reference = contracts.schema("FlowRunResponse")
