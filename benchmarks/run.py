@@ -52,6 +52,7 @@ from subjects import (
     PrefectSubject,
     PrismSubject,
     Subject,
+    WaitressMockSubject,
     WireMockSubject,
     ensure_peers,
     make_scratch,
@@ -64,6 +65,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PORTS = {
     "mockserver": 4490,
     "mockserver-granian": 4493,
+    "mockserver-waitress": 4494,
     "prism": 4491,
     "wiremock": 4492,
     "prefect": 0,
@@ -166,6 +168,9 @@ def _subjects(names: list[str]) -> dict[str, Subject]:
     scratch = make_scratch()
     exchanges = _exchanges()
     made: dict[str, Subject] = {"mockserver": MockSubject(PORTS["mockserver"])}
+    if "mockserver-waitress" in names:
+        port = PORTS["mockserver-waitress"]
+        made["mockserver-waitress"] = WaitressMockSubject(port)
     if "mockserver-granian" in names:
         made["mockserver-granian"] = GranianMockSubject(PORTS["mockserver-granian"])
     if "prism" in names:

@@ -4,7 +4,10 @@ Each :class:`Subject` is launched afresh in every round, answers the same
 three requests (read a deployment, create a flow run from it with a valid
 body, and with an invalid one) and is stopped again:
 
-- ``mockserver``: ``mockserver serve`` at warning log level;
+- ``mockserver``: ``mockserver serve`` at warning log level, on its default
+  server (httptools);
+- ``mockserver-waitress``: ``mockserver serve --server waitress``, the
+  thread-per-request server it ran on before, for the gain of the default;
 - ``mockserver-granian``: ``mockserver serve --server granian``, the opt-in
   server (when granian is installed);
 - ``prism``: Stoplight Prism in static mode, fed mockserver's assembled
@@ -153,6 +156,16 @@ class MockSubject(Subject):
         return create_deployment(self.base)
 
 
+class WaitressMockSubject(MockSubject):
+    """``mockserver serve --server waitress``, a request per thread."""
+
+    name = "mockserver-waitress"
+    label = "mockserver on waitress"
+
+    def command(self) -> list[str]:
+        return [*super().command(), "--server", "waitress"]
+
+
 class GranianMockSubject(MockSubject):
     """``mockserver serve --server granian``, the opt-in server."""
 
@@ -253,7 +266,14 @@ class PrefectSubject(Subject):
             self.server = None
 
 
-SUBJECTS = ("mockserver", "mockserver-granian", "prism", "wiremock", "prefect")
+SUBJECTS = (
+    "mockserver",
+    "mockserver-waitress",
+    "mockserver-granian",
+    "prism",
+    "wiremock",
+    "prefect",
+)
 
 
 def create_deployment(base: str) -> str:

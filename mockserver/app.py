@@ -621,6 +621,17 @@ class MockService:
     ) -> Iterable[bytes]:
         return self._application(environ, start_response)
 
+    def waits(self, environ: WSGIEnvironment) -> bool:
+        """Tell whether answering ``environ`` may block the thread answering it.
+
+        The control API and the dashboard may (Flask is built on first use,
+        and they take locks the API's requests hold); so does every request
+        while a fault rule adds latency, which is slept. An event-loop server
+        answers the others on its loop (see :mod:`mockserver.loop_server`).
+        """
+        path: str = environ.get("PATH_INFO", "")
+        return path.startswith(CONTROL_PREFIX) or self.console.injector.delays
+
     def _answer(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:

@@ -134,12 +134,12 @@ def main() -> None:
 )
 @click.option(
     "--server",
-    type=click.Choice(["waitress", "granian"]),
-    default="waitress",
+    type=click.Choice(["httptools", "waitress", "granian"]),
+    default="httptools",
     show_default=True,
-    help="HTTP server to answer on. granian (pip install 'mockserver[fast]') "
-    "answers more requests per second, in a worker process, and answers 500 "
-    "where a fault rule drops the connection.",
+    help="HTTP server to answer on: an event loop (httptools), a thread per "
+    "request (waitress), or granian (pip install 'mockserver[fast]'), which "
+    "answers 500 where a fault rule drops the connection.",
 )
 @click.option(
     "--journal-size",

@@ -415,10 +415,16 @@ class FaultInjector:
         """The seed the draws started from."""
         return self.default_seed if self._plan.seed is None else self._plan.seed
 
+    @property
+    def delays(self) -> bool:
+        """Tell whether a rule in force adds latency, slept by the answering thread."""
+        return self._delays
+
     def configure(self, plan: FaultPlan) -> None:
         """Put ``plan`` in force: hit counts restart and the draws are reseeded."""
         with self._lock:
             self._plan = plan
+            self._delays = any(rule.latency_ms is not None for rule in plan.rules)
             self._hits = [0] * len(plan.rules)
             self._random = random.Random(
                 self.default_seed if plan.seed is None else plan.seed
