@@ -408,12 +408,10 @@ class _Edge:
 
 
 def _is_preflight(request: WebRequest) -> bool:
+    if request.method != "OPTIONS":
+        return False
     headers = request.headers
-    return (
-        request.method == "OPTIONS"
-        and "origin" in headers
-        and "access-control-request-method" in headers
-    )
+    return "origin" in headers and "access-control-request-method" in headers
 
 
 def _add_cors_headers(request: WebRequest, response: WebResponse) -> None:
@@ -436,10 +434,12 @@ def _render(reply: Reply) -> WebResponse:
     )
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+"""Starlette's JSONResponse: compact, UTF-8, keys in the order given."""
+
+
 def _dump(body: JSON) -> bytes:
-    # Starlette's JSONResponse: compact, UTF-8, keys in the order given.
-    text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.encode("utf-8")
+    return _ENCODER.encode(body).encode("utf-8")
 
 
 def _failed(operation: str | None, error: Exception) -> _Outcome:

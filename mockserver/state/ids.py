@@ -36,7 +36,9 @@ class IdSource:
 
     def uuid4(self) -> str:
         """Return a random version-4 UUID as Prefect renders it."""
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        value = self._random.getrandbits(128)
+        value = (value & ~_VERSION_BITS) | (0x4 << 76)
+        return _dashed((value & ~_VARIANT_BITS) | (0x2 << 62))
 
     def uuid7(self, at: datetime) -> str:
         """Return a version-7 UUID whose time prefix is ``at``.
@@ -48,7 +50,15 @@ class IdSource:
         value = (millis << 80) | self._random.getrandbits(80)
         value = (value & ~_VERSION_BITS) | (0x7 << 76)
         value = (value & ~_VARIANT_BITS) | (0x2 << 62)
-        return str(uuid.UUID(int=value))
+        return _dashed(value)
+
+
+def _dashed(value: int) -> str:
+    # What str(uuid.UUID(int=value)) gives, without building the object.
+    digits = f"{value:032x}"
+    return (
+        f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    )
 
 
 def canonical_uuid(text: str) -> str:
