@@ -55,10 +55,8 @@ class IdSource:
 
 def _dashed(value: int) -> str:
     # What str(uuid.UUID(int=value)) gives, without building the object.
-    digits = f"{value:032x}"
-    return (
-        f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
-    )
+    hex_ = f"{value:032x}"
+    return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
 
 
 def canonical_uuid(text: str) -> str:
