@@ -54,6 +54,8 @@ class Results:
     loads: dict[tuple[str, str, int], list[LoadResult]] = field(default_factory=dict)
     startup: dict[str, list[float]] = field(default_factory=dict)
     rss: dict[str, list[int]] = field(default_factory=dict)
+    rss_at_start: dict[str, list[int]] = field(default_factory=dict)
+    runs_held: dict[str, list[int]] = field(default_factory=dict)
     validation: dict[str, list[float]] = field(default_factory=dict)
     generation: dict[str, dict[str, dict[str, list[float]]]] = field(
         default_factory=dict
@@ -314,14 +316,21 @@ def _start_and_memory(results: Results) -> str:
         "## Start and memory\n",
         "Launch to first answer: from starting the process to the first HTTP "
         "answer on `/api/health`. Memory: resident set of the server's "
-        "process group after all of a round's loads.\n",
-        "| server | launch to first answer, s | resident memory after load, MB |",
-        "|---|---:|---:|",
+        "process group at that first answer, and after all of a round's "
+        "loads. *Flow runs held*: what "
+        "those loads left in a stateful server, every run its valid "
+        "`create_flow_run` requests created (Prism and WireMock keep none; the "
+        "real server keeps them in its database, on disk).\n",
+        "| server | launch to first answer, s | memory at first answer, MB "
+        "| memory after load, MB | flow runs held |",
+        "|---|---:|---:|---:|---:|",
     ]
     for subject, label in results.subjects.items():
         start = _spread(results.startup.get(subject, []), "", digits=2)
+        first = _spread([b / 2**20 for b in results.rss_at_start.get(subject, [])], "")
         memory = _spread([b / 2**20 for b in results.rss.get(subject, [])], "")
-        lines.append(f"| {label} | {start} | {memory} |")
+        runs = _spread([float(n) for n in results.runs_held.get(subject, [])], "")
+        lines.append(f"| {label} | {start} | {first} | {memory} | {runs} |")
     return "\n".join(lines) + "\n"
 
 

@@ -222,6 +222,7 @@ def _measure_server(subject: Subject, results: Results, options: Any) -> None:
     _say(f"  {subject.name}: launching")
     results.startup.setdefault(subject.name, []).append(subject.launch())
     try:
+        results.rss_at_start.setdefault(subject.name, []).append(subject.rss())
         loads = _loads(subject)
         if not options.quick:
             for kind in ("get", "valid"):
@@ -237,6 +238,9 @@ def _measure_server(subject: Subject, results: Results, options: Any) -> None:
                     f"{result.rate:9,.0f} req/s  other {result.unexpected}"
                 )
         results.rss.setdefault(subject.name, []).append(subject.rss())
+        held = subject.runs_held()
+        if held is not None:
+            results.runs_held.setdefault(subject.name, []).append(held)
     finally:
         subject.stop()
 

@@ -122,6 +122,10 @@ class Subject:
         """Resident memory of the server's whole process group, in bytes."""
         return group_rss(self.pid())
 
+    def runs_held(self) -> int | None:
+        """How many flow runs the server holds, when it keeps them at all."""
+        return None
+
     def pid(self) -> int:
         if self.process is None:
             raise RuntimeError(f"{self.name} is not running")
@@ -154,6 +158,9 @@ class MockSubject(Subject):
 
     def deployment(self) -> str:
         return create_deployment(self.base)
+
+    def runs_held(self) -> int:
+        return count_flow_runs(self.base)
 
 
 class WaitressMockSubject(MockSubject):
@@ -251,6 +258,9 @@ class PrefectSubject(Subject):
         self.port = self.server.port
         return elapsed
 
+    def runs_held(self) -> int:
+        return count_flow_runs(self.base)
+
     def deployment(self) -> str:
         return create_deployment(self.base)
 
@@ -274,6 +284,12 @@ SUBJECTS = (
     "wiremock",
     "prefect",
 )
+
+
+def count_flow_runs(base: str) -> int:
+    """Ask a Prefect API (real or mock) how many flow runs it holds."""
+    count: int = _post_json(f"{base}/api/flow_runs/count", {})
+    return count
 
 
 def create_deployment(base: str) -> str:
