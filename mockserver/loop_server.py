@@ -7,17 +7,18 @@ calls the application itself and writes the answer, so a request costs the
 application's time and little more. uvloop runs the loop when installed.
 
 Answering on the loop's thread is only right for requests answered without
-waiting. A request the application says may wait (see :class:`Offloading`)
-is answered by a pool of threads instead, and the connection it came on
-waits for it, so answers keep the order of the requests. A
-:class:`~mockserver.app.MockService` offloads its control API (served by
-Flask) and every request while a fault rule adds latency; any other
+waiting. A request the server's ``waits`` callable says may wait is
+answered by a pool of threads instead, and the connection it came on waits
+for it, so answers keep the order of the requests.
+:meth:`mockserver.app.MockService.waits` sends its control API (served by
+Flask) there, and every request while a fault rule adds latency; any other
 application is answered entirely in the pool.
 
 Bodies are read as waitress reads them for the application: one announced
 over the application's limit is read and thrown away, then answered (413)
 by the application; one announced over a larger backstop is answered at
-once and its connection closed, unread. An application
+once and its connection closed, unread; one sent in chunks is kept up to
+one byte over the limit, for the application to refuse. An application
 raising waitress's ``ClientDisconnected`` (a fault rule dropping the
 connection) closes the connection without an answer.
 """
@@ -38,14 +39,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import unquote_to_bytes
 from wsgiref.types import WSGIApplication, WSGIEnvironment
 
 import httptools
 from waitress.channel import ClientDisconnected
 
-__all__ = ["HEAD_LIMIT", "LoopServer", "Offloading"]
+__all__ = ["HEAD_LIMIT", "LoopServer"]
 
 _log = logging.getLogger("mockserver")
 
@@ -53,14 +54,6 @@ HEAD_LIMIT = 256 * 1024
 """The most bytes a request line and headers take; more answers 431."""
 
 _QUEUED_MOST = 16
-
-
-class Offloading(Protocol):
-    """An application that tells which requests may wait on more than the CPU."""
-
-    def waits(self, environ: WSGIEnvironment) -> bool:
-        """Tell whether answering ``environ`` may block: sleep, lock or do I/O."""
-        ...
 
 
 @dataclass
