@@ -196,7 +196,8 @@ def _unservable(text: str, document: Any) -> bool:
     answer they would break.
     """
     deep = text.count("[") + text.count("{") > MAX_NESTING
-    unpaired = _SURROGATE.search(text) is not None
+    # Either form of a surrogate needs "\u" or a character beyond ASCII.
+    unpaired = ("\\u" in text or not text.isascii()) and bool(_SURROGATE.search(text))
     if not (deep or unpaired):
         return False
 
