@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,18 +114,26 @@ def test_reading_while_recording_sees_consistent_snapshots() -> None:
 
     def read_until_done() -> None:
         while not done.is_set():
-            snapshots.append([e.sequence for e in journal.entries()])
+            sequences = [e.sequence for e in journal.entries()]
+            if sequences:
+                snapshots.append(sequences)
 
     reader = threading.Thread(target=read_until_done)
     reader.start()
-    for _ in range(2000):
+    # Recording goes on until the reader has looked often, however the
+    # threads are scheduled: 2,000 records can end before it starts.
+    deadline = time.monotonic() + 30
+    recorded = 0
+    while recorded < 2000 or len(snapshots) < 50:
         journal.record(entry())
+        recorded += 1
+        if time.monotonic() > deadline:
+            break
     done.set()
     reader.join(timeout=30)
 
-    seen = [sequences for sequences in snapshots if sequences]
-    assert seen
-    for sequences in seen:
+    assert len(snapshots) >= 50
+    for sequences in snapshots:
         assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))
 
 
