@@ -198,18 +198,23 @@ def flow_run_json(
         "state_id": run.state.id,
         "state_type": run.state.type,
         "state_name": run.state.name,
-        "empirical_policy": _ordered(version, "FlowRunPolicy", policy),
+        "empirical_policy": None,
         "total_run_time": run.total_run_time.total_seconds(),
         "estimated_run_time": _estimated_run_time(run, now),
         "estimated_start_time_delta": _start_delta(run, now),
-        "state": state_json(run.state, version),
+        "state": None,
     }
     scheduled = run.state.scheduled_time
     if fresh and scheduled is not None:
         for key in ("expected_start_time", "next_scheduled_start_time"):
             if values[key] == scheduled:
                 values[key] = scheduled
-    return _ordered(version, "FlowRun", values)
+    rendered = _ordered(version, "FlowRun", values)
+
+    # Rendered on their own, in the places their keys already hold.
+    rendered["empirical_policy"] = _ordered(version, "FlowRunPolicy", policy)
+    rendered["state"] = state_json(run.state, version)
+    return rendered
 
 
 def deployment_json(deployment: Deployment, version: str) -> JSON:
