@@ -112,8 +112,9 @@ class LoopServer:
     def run(self) -> None:
         """Serve until interrupted, terminated or :meth:`stop`; close every socket.
 
-        In the main thread, SIGTERM ends it as SIGINT does: :meth:`run`
-        returns, and the caller's ``finally`` blocks run.
+        In the main thread, SIGINT and SIGTERM end it as :meth:`stop` does:
+        every connection is closed, :meth:`run` returns, and the caller's
+        ``finally`` blocks run.
         """
         try:
             with asyncio.Runner(loop_factory=_loop_factory()) as runner:
@@ -134,8 +135,10 @@ class LoopServer:
         loop = asyncio.get_running_loop()
         self._loop, self._stopping = loop, asyncio.Event()
         if threading.current_thread() is threading.main_thread():
-            # Ended as an interrupt is (run returns), not killed on the spot.
-            loop.add_signal_handler(signal.SIGTERM, self._stopping.set)
+            # Both take the path stop() takes, rather than SIGINT cancelling
+            # the serving task and SIGTERM killing the process on the spot.
+            for stopping_signal in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(stopping_signal, self._stopping.set)
         self.listening.listen(1024)
         self.listening.setblocking(False)
         server = await loop.create_server(

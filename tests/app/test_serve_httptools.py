@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -227,3 +229,22 @@ def test_any_wsgi_application_is_served_from_the_pool() -> None:
     assert response.headers["server"] == "uvicorn"
     assert answered_on[0].startswith("mockserver")
     assert not thread.is_alive()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])
+def test_a_signal_ends_the_server_with_connections_open(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    server = start_mock_server(tmp_path / "serve.log", "--server", "httptools")
+    address = urlsplit(server.api_url)
+    try:
+        with socket.create_connection((address.hostname, address.port), 10) as idle:
+            idle.sendall(_request("GET", "/health"))
+            assert idle.recv(65536).startswith(b"HTTP/1.1 200 OK")
+            server.process.send_signal(stop)
+            returncode = server.process.wait(timeout=10)
+            assert idle.recv(65536) == b""
+    finally:
+        stop_mock_server(server)
+
+    assert returncode == 0

@@ -57,7 +57,12 @@ def test_stopping_the_proxy_prints_the_summary(
         assert httpx.get(f"{api_url}/health").json() is True
     finally:
         process.send_signal(stop)
-        stdout, _ = process.communicate(timeout=20)
+        try:
+            stdout, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            pytest.fail(f"the proxy went on after {stop.name}:\n{log.read_text()}")
 
     assert process.returncode == 0
     assert stdout.decode().splitlines() == [
