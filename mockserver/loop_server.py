@@ -20,7 +20,9 @@ by the application; one announced over a larger backstop is answered at
 once and its connection closed, unread; one sent in chunks is kept up to
 one byte over the limit, for the application to refuse. An application
 raising waitress's ``ClientDisconnected`` (a fault rule dropping the
-connection) closes the connection without an answer.
+connection) closes the connection without an answer. A client that stops
+sending (a half-close) still gets the answers to what it sent, as waitress
+gives them.
 """
 
 from __future__ import annotations
@@ -184,6 +186,7 @@ class _Connection(asyncio.Protocol):
         self.discarding = False
         self.busy = False
         self.closing = False
+        self.ended = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -215,6 +218,12 @@ class _Connection(asyncio.Protocol):
             self._refuse(HTTPStatus.BAD_REQUEST, "Unsupported upgrade request.")
         except httptools.HttpParserError:
             self._refuse(HTTPStatus.BAD_REQUEST, "Invalid HTTP request received.")
+
+    def eof_received(self) -> bool:
+        # A client that has stopped sending still gets the answers it asked
+        # for; the connection closes once the last one is written.
+        self.ended = True
+        return self.busy or bool(self.queue)
 
     def pause_writing(self) -> None:
         assert self.transport is not None
@@ -308,7 +317,9 @@ class _Connection(asyncio.Protocol):
                 future.add_done_callback(self._offloaded)
                 return
             self._send(self._call(request))
-        if not self.closing and self.transport is not None:
+        if self.ended:
+            self.close()
+        elif not self.closing and self.transport is not None:
             self.transport.resume_reading()
 
     def _offloaded(self, future: asyncio.Future[_Answer | None]) -> None:

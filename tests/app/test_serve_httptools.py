@@ -203,6 +203,21 @@ def test_the_control_api_is_served(api_url: str) -> None:
     assert response.json()[-1]["path"] == "/api/health"
 
 
+def test_a_client_that_stops_sending_gets_every_answer(api_url: str) -> None:
+    address = urlsplit(api_url)
+    control = b"GET /__mock/requests HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with socket.create_connection((address.hostname, address.port), 10) as sock:
+        sock.sendall(control + _request("GET", "/health"))
+        sock.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+
+    assert received.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert received.count(b"HTTP/1.1 200 OK\r\n") == 2
+    assert received.endswith(b"\r\n\r\ntrue")
+
+
 def test_any_wsgi_application_is_served_from_the_pool() -> None:
     app = Flask("plain")
     answered_on: list[str] = []
