@@ -407,6 +407,11 @@ class _Edge:
         )
 
 
+def _is_control(environ: WSGIEnvironment) -> bool:
+    path: str = environ.get("PATH_INFO", "")
+    return path.startswith(CONTROL_PREFIX)
+
+
 def _is_preflight(request: WebRequest) -> bool:
     if request.method != "OPTIONS":
         return False
@@ -629,13 +634,12 @@ class MockService:
         while a fault rule adds latency, which is slept. An event-loop server
         answers the others on its loop (see :mod:`mockserver.loop_server`).
         """
-        path: str = environ.get("PATH_INFO", "")
-        return path.startswith(CONTROL_PREFIX) or self.console.injector.delays
+        return _is_control(environ) or self.console.injector.delays
 
     def _answer(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+        if _is_control(environ):
             dispatch = self._flask_parts()[1]
             return dispatch(environ, start_response)
         try:

@@ -223,7 +223,7 @@ def _serve_on_loop(app: WSGIApplication, host: str, port: int, threads: int) -> 
 
     _warn_if_exposed(host)
     listening = _listen(host, port)
-    service = app if isinstance(app, MockService) else _service_of(app)
+    service = _service_of(app)
     server = LoopServer(
         app,
         listening,
@@ -238,6 +238,9 @@ def _serve_on_loop(app: WSGIApplication, host: str, port: int, threads: int) -> 
 
 
 def _service_of(app: WSGIApplication) -> MockService | None:
+    """Return the service ``app`` is, or the one a Flask ``app`` serves."""
+    if isinstance(app, MockService):
+        return app
     extensions = getattr(app, "extensions", None)
     service = extensions.get("mockserver") if isinstance(extensions, dict) else None
     return service if isinstance(service, MockService) else None

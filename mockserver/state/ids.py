@@ -36,9 +36,7 @@ class IdSource:
 
     def uuid4(self) -> str:
         """Return a random version-4 UUID as Prefect renders it."""
-        value = self._random.getrandbits(128)
-        value = (value & ~_VERSION_BITS) | (0x4 << 76)
-        return _dashed((value & ~_VARIANT_BITS) | (0x2 << 62))
+        return _rfc_4122(self._random.getrandbits(128), version=4)
 
     def uuid7(self, at: datetime) -> str:
         """Return a version-7 UUID whose time prefix is ``at``.
@@ -47,14 +45,14 @@ class IdSource:
         millisecond timestamp and the rest is random.
         """
         millis = int(at.timestamp() * 1000) & ((1 << 48) - 1)
-        value = (millis << 80) | self._random.getrandbits(80)
-        value = (value & ~_VERSION_BITS) | (0x7 << 76)
-        value = (value & ~_VARIANT_BITS) | (0x2 << 62)
-        return _dashed(value)
+        return _rfc_4122((millis << 80) | self._random.getrandbits(80), version=7)
 
 
-def _dashed(value: int) -> str:
-    # What str(uuid.UUID(int=value)) gives, without building the object.
+def _rfc_4122(bits: int, *, version: int) -> str:
+    # What str(uuid.UUID(int=bits, version=version)) gives, without building
+    # the object: the version and variant bits set, then the dashed hex.
+    value = (bits & ~_VERSION_BITS) | (version << 76)
+    value = (value & ~_VARIANT_BITS) | (0x2 << 62)
     hex_ = f"{value:032x}"
     return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
 
