@@ -48,7 +48,9 @@ __all__ = [
     "MockSubject",
     "PrefectSubject",
     "PrismSubject",
+    "StatefulSubject",
     "Subject",
+    "WaitressMockSubject",
     "WireMockSubject",
     "group_rss",
     "peer_versions",
@@ -137,7 +139,17 @@ class Subject:
             self.process = None
 
 
-class MockSubject(Subject):
+class StatefulSubject(Subject):
+    """A server of Prefect's API that keeps what it is sent: mock or real."""
+
+    def deployment(self) -> str:
+        return create_deployment(self.base)
+
+    def runs_held(self) -> int:
+        return count_flow_runs(self.base)
+
+
+class MockSubject(StatefulSubject):
     """``mockserver serve``, as a user starts it (log level warning)."""
 
     name = "mockserver"
@@ -155,12 +167,6 @@ class MockSubject(Subject):
             "--log-level",
             "warning",
         ]
-
-    def deployment(self) -> str:
-        return create_deployment(self.base)
-
-    def runs_held(self) -> int:
-        return count_flow_runs(self.base)
 
 
 class WaitressMockSubject(MockSubject):
@@ -237,7 +243,7 @@ class WireMockSubject(Subject):
         ]
 
 
-class PrefectSubject(Subject):
+class PrefectSubject(StatefulSubject):
     """A real Prefect 3.9.1 server on SQLite, with no services."""
 
     name = "prefect"
@@ -257,12 +263,6 @@ class PrefectSubject(Subject):
         assert self.server.port is not None
         self.port = self.server.port
         return elapsed
-
-    def runs_held(self) -> int:
-        return count_flow_runs(self.base)
-
-    def deployment(self) -> str:
-        return create_deployment(self.base)
 
     def pid(self) -> int:
         process = self.server._process if self.server is not None else None
